@@ -1,0 +1,66 @@
+# hatta — make run | make test | make lint | make demo | make bench | make loadtest | make screenshots
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := hatta.settings
+
+# Find an interpreter >= 3.12 that really runs (pyenv shims may exist but refuse).
+define FIND_PYTHON
+for c in $${PYTHON:-} python3.13 python3.12 python3.14 python3; do \
+  [ -n "$$c" ] || continue; \
+  p=$$($$c -c 'import sys; print(sys.executable if sys.version_info >= (3, 12) else "")' 2>/dev/null); \
+  [ -n "$$p" ] && { echo "$$p"; exit 0; }; \
+done; \
+for p in $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
+  [ -x "$$p" ] && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; exit 0; }; \
+done; exit 0
+endef
+
+.PHONY: install run test test-browser lint format demo bench loadtest screenshots messages clean
+
+$(VENV)/.installed: pyproject.toml
+	@base="$$( $(FIND_PYTHON) )"; \
+	if [ -z "$$base" ]; then echo "hatta needs Python 3.12 or newer (python3.13 or python3.12 on the PATH); none was found." >&2; exit 1; fi; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	  rm -rf $(VENV); echo "Creating $(VENV) with $$base"; "$$base" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@[ -f .env ] || printf '# Local development settings (not committed).\nDEBUG=1\n' > .env
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Development server: DEBUG on unless the environment says otherwise.
+run demo: export DEBUG ?= 1
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo $${DEMO_PASSWORD:+--password "$$DEMO_PASSWORD"}
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo $${DEMO_PASSWORD:+--password "$$DEMO_PASSWORD"}
+
+test: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+
+test-browser: install
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+messages: install
+	cd roles && ../$(PY) ../manage.py makemessages -l sv --no-location --no-obsolete && ../$(PY) ../manage.py compilemessages -l sv
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache

@@ -1,0 +1,161 @@
+"""The one place that turns a request for /o/<slug>/… into
+(organisation, the caller's Person, access level), and the permission predicates
+that every page reuses. The views are the authority; templates only hide buttons."""
+
+from functools import cached_property, wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from .models import Function, Person
+
+ADMIN, MANAGER, MEMBER = Person.ADMIN, Person.MANAGER, Person.MEMBER
+RANK = {MEMBER: 0, MANAGER: 1, ADMIN: 2}
+
+
+def subtree_ids(parent_of, roots):
+    """Ids of `roots` and everything below them, given {id: parent_id}."""
+    children = {}
+    for node, parent in parent_of.items():
+        children.setdefault(parent, []).append(node)
+    found, stack = set(), [r for r in roots if r in parent_of]
+    while stack:
+        node = stack.pop()
+        if node in found:
+            continue
+        found.add(node)
+        stack.extend(children.get(node, ()))
+    return found
+
+
+class Access:
+    """The caller's standing in one organisation."""
+
+    def __init__(self, person):
+        self.person = person
+        self.org = person.org
+        self.level = person.access
+
+    def __repr__(self):
+        return f"<Access {self.org.slug}:{self.person.email}:{self.level}>"
+
+    @property
+    def is_admin(self):
+        return self.level == ADMIN
+
+    @property
+    def is_manager(self):
+        """Manager or above."""
+        return RANK[self.level] >= RANK[MANAGER]
+
+    def at_least(self, level):
+        return RANK[self.level] >= RANK[level]
+
+    @cached_property
+    def managed_function_ids(self):
+        """Functions the caller may edit: all for admins; for managers the ones they
+        head and everything below them; none for members. One query."""
+        if not self.is_manager:
+            return frozenset()
+        rows = list(Function.objects.for_org(self.org).values_list("id", "parent_id", "head_id"))
+        if self.is_admin:
+            return frozenset(r[0] for r in rows)
+        parent_of = {fid: parent for fid, parent, _ in rows}
+        heads = [fid for fid, _, head in rows if head == self.person.id]
+        return frozenset(subtree_ids(parent_of, heads))
+
+    # Predicates -----------------------------------------------------------
+    def can_edit_function(self, function):
+        fid = function if isinstance(function, int) else getattr(function, "id", None)
+        return self.is_admin or (self.is_manager and fid in self.managed_function_ids)
+
+    def can_create_function(self, parent=None):
+        """Admins anywhere; managers below a function they manage."""
+        if self.is_admin:
+            return True
+        return parent is not None and self.can_edit_function(parent)
+
+    def can_edit_hat(self, hat):
+        return self.can_edit_function(hat.function_id)
+
+    def can_edit_cell(self, hat):
+        return self.can_edit_hat(hat)
+
+    @property
+    def can_edit_matrix_rows(self):
+        """Add, rename, reorder and delete tasks and areas."""
+        return self.is_manager
+
+    @property
+    def can_manage_people(self):
+        return self.is_manager
+
+    def can_set_access(self):
+        return self.is_admin
+
+    @property
+    def can_import(self):
+        return self.is_admin
+
+    @property
+    def can_export(self):
+        return True
+
+    @property
+    def can_change_settings(self):
+        return self.is_admin
+
+    def can_acknowledge(self, person):
+        return person.id == self.person.id
+
+
+def resolve(request, slug):
+    """Return the caller's Access for organisation `slug`, or raise 404. One query."""
+    if not request.user.is_authenticated:
+        raise Http404
+    person = (
+        Person.objects.select_related("org")
+        .filter(org__slug=slug, user_id=request.user.id, active=True)
+        .first()
+    )
+    if person is None:
+        raise Http404
+    return Access(person)
+
+
+def org_view(level=MEMBER):
+    """Decorate a view under /o/<slug:org>/: sets `request.access`, 404 for
+    non-members, 403 below `level`. The view no longer receives `org`."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, org, *args, **kwargs):
+            access = resolve(request, org)
+            request.access = access
+            if not access.at_least(level):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapper.org_level = level
+        return wrapper
+
+    return decorate
+
+
+def deny_unless(condition):
+    if not condition:
+        raise PermissionDenied
+
+
+def get_in_org(model_or_qs, access, **lookup):
+    """get_object_or_404 within the caller's organisation only."""
+    qs = model_or_qs if hasattr(model_or_qs, "model") else model_or_qs.objects.all()
+    return get_object_or_404(qs.filter(org=access.org), **lookup)
+
+
+def memberships(user):
+    """The caller's active Person rows, with their organisations."""
+    return list(
+        Person.objects.select_related("org").filter(user=user, active=True).order_by("org__name")
+    )

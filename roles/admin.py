@@ -1,0 +1,129 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from . import models as m
+
+
+@admin.register(m.User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "name", "is_staff", "is_superuser", "is_active", "last_login"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "people__org"]
+    search_fields = ["email", "name"]
+    fieldsets = [
+        (None, {"fields": ["email", "name", "password"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]})
+    ]
+    filter_horizontal = ["groups"]
+
+
+class OrgAdmin(admin.ModelAdmin):
+    list_filter = ["org"]
+    list_select_related = ["org"]
+
+
+@admin.register(m.Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "language", "created"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(m.Person)
+class PersonAdmin(OrgAdmin):
+    list_display = ["name", "email", "org", "access", "active"]
+    list_filter = ["org", "access", "active"]
+    search_fields = ["name", "email"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(m.Function)
+class FunctionAdmin(OrgAdmin):
+    list_display = ["name", "org", "parent", "head"]
+    search_fields = ["name"]
+    raw_id_fields = ["parent", "head"]
+
+
+class KPIInline(admin.TabularInline):
+    model = m.KPI
+    extra = 0
+
+
+class ChecklistInline(admin.TabularInline):
+    model = m.ChecklistItem
+    extra = 0
+
+
+@admin.register(m.Hat)
+class HatAdmin(OrgAdmin):
+    list_display = ["title", "org", "function", "version", "revision"]
+    list_filter = ["org", "function"]
+    search_fields = ["title", "purpose"]
+    raw_id_fields = ["function", "reports_to"]
+    inlines = [KPIInline, ChecklistInline]
+
+
+@admin.register(m.Assignment)
+class AssignmentAdmin(OrgAdmin):
+    list_display = ["person", "hat", "org", "share", "started", "ended"]
+    raw_id_fields = ["person", "hat"]
+
+
+@admin.register(m.HatRevision)
+class HatRevisionAdmin(OrgAdmin):
+    list_display = ["hat", "number", "org", "author", "created"]
+    raw_id_fields = ["hat", "author"]
+
+
+@admin.register(m.Acknowledgement)
+class AcknowledgementAdmin(OrgAdmin):
+    list_display = ["person", "hat", "revision", "org", "created"]
+    raw_id_fields = ["person", "hat", "revision"]
+
+
+@admin.register(m.Handover)
+class HandoverAdmin(OrgAdmin):
+    list_display = ["hat", "outgoing", "incoming", "org", "created", "confirmed"]
+    raw_id_fields = ["hat", "outgoing", "incoming", "confirmed_by"]
+
+
+@admin.register(m.HatChange)
+class HatChangeAdmin(OrgAdmin):
+    list_display = ["hat", "kind", "field", "author", "org", "at"]
+    raw_id_fields = ["hat", "author"]
+
+
+@admin.register(m.Area)
+class AreaAdmin(OrgAdmin):
+    list_display = ["name", "org", "position"]
+
+
+@admin.register(m.Task)
+class TaskAdmin(OrgAdmin):
+    list_display = ["name", "area", "org", "position"]
+    list_filter = ["org", "area"]
+    search_fields = ["name"]
+    raw_id_fields = ["area"]
+
+
+@admin.register(m.Responsibility)
+class ResponsibilityAdmin(OrgAdmin):
+    list_display = ["task", "hat", "letter", "org"]
+    list_filter = ["org", "letter"]
+    raw_id_fields = ["task", "hat"]
+
+
+@admin.register(m.CellChange)
+class CellChangeAdmin(OrgAdmin):
+    list_display = ["task", "hat", "old", "new", "author", "org", "at"]
+    raw_id_fields = ["task", "hat", "author"]
+
+
+@admin.register(m.HealthSnapshot)
+class HealthSnapshotAdmin(OrgAdmin):
+    list_display = ["org", "date", "score", "passing", "total"]

@@ -1,0 +1,132 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .base import OrgOwned, org_field
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+    def create_user(self, email, password=None, **extra):
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A login. Belongs to organisations through its Person rows."""
+
+    email = models.EmailField(_("email"), max_length=254, unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = _("login")
+        verbose_name_plural = _("logins")
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self):
+        return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
+    def get_full_name(self):
+        return self.name or self.email
+
+    def get_short_name(self):
+        return self.name or self.email
+
+
+class Organisation(models.Model):
+    LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    language = models.CharField(
+        _("default language"), max_length=5, choices=LANGUAGES, default="sv"
+    )
+    max_accountable = models.PositiveSmallIntegerField(
+        _("maximum accountable tasks per person"), default=12
+    )
+    max_hats = models.PositiveSmallIntegerField(_("maximum hats per person"), default=4)
+    overload_share = models.PositiveSmallIntegerField(
+        _("total share (%) above which a person is overloaded"), default=100
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self):
+        return self.name
+
+
+class Person(OrgOwned):
+    ADMIN, MANAGER, MEMBER = "admin", "manager", "member"
+    ACCESS_CHOICES = [(ADMIN, _("Admin")), (MANAGER, _("Manager")), (MEMBER, _("Member"))]
+
+    org = org_field("people")
+    user = models.ForeignKey(
+        "roles.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
+        verbose_name=_("login"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), max_length=254)
+    access = models.CharField(
+        _("access level"), max_length=10, choices=ACCESS_CHOICES, default=MEMBER
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        constraints = [
+            models.UniqueConstraint("org", Lower("email"), name="person_email_ci_unique_per_org"),
+            models.UniqueConstraint(
+                fields=["org", "user"],
+                condition=models.Q(user__isnull=False),
+                name="person_one_login_per_org",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(access__in=["admin", "manager", "member"]),
+                name="person_access_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
