@@ -17,7 +17,7 @@ for p in $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2
 done; exit 0
 endef
 
-.PHONY: install run test test-browser lint format demo bench loadtest screenshots messages clean
+.PHONY: install run test test-browser browser-deps lint format demo bench loadtest loadtest-auth screenshots messages clean
 
 $(VENV)/.installed: pyproject.toml
 	@base="$$( $(FIND_PYTHON) )"; \
@@ -48,8 +48,28 @@ test: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
 
-test-browser: install
-	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+# Browser checks: Debian's Chromium, and axe-core and the Nu HTML Checker from npm
+# (package.json; installed with --ignore-scripts: vnu-jar runs on the machine's Java).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+
+node_modules/.installed: package.json $(wildcard package-lock.json)
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js (apt-get install nodejs npm)" >&2; exit 1; }
+	if [ -f package-lock.json ]; then npm ci --ignore-scripts --no-audit --no-fund; \
+	else npm install --ignore-scripts --no-audit --no-fund; fi
+	@touch $@
+
+browser-deps: node_modules/.installed
+	@[ -x "$(CHROMIUM)" ] || { echo "Chromium is missing at $(CHROMIUM): apt-get install chromium" >&2; exit 1; }
+	@command -v java >/dev/null || { echo "Java is missing (the HTML checker needs it): apt-get install default-jre-headless" >&2; exit 1; }
+
+# One process (no xdist): the browser tests share one live server and one Chromium.
+test-browser: install browser-deps
+	$(PY) -m pytest -p no:xdist -m browser tests/browser $(PYTEST_ARGS)
+
+# PNGs of the demo for the README, taken by the browser harness.
+screenshots: install browser-deps
+	$(PY) -m pytest -p no:xdist -q tests/browser/screenshots.py
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -59,8 +79,20 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Benchmark in-process against a fresh database (SQLite, or DATABASE_URL's test_ database):
+# make bench SIZES="S M" for a quick run.
+bench: install
+	$(PY) -m bench.run $(if $(SIZES),--sizes $(SIZES))
+
+# gunicorn + PostgreSQL on 127.0.0.1: throughput, two servers sharing sign-ins, contended edits.
+loadtest: install
+	bench/loadtest.sh all
+
+loadtest-auth: install
+	bench/loadtest.sh auth
+
 messages: install
-	cd roles && ../$(PY) ../manage.py makemessages -l sv --no-location --no-obsolete && ../$(PY) ../manage.py compilemessages -l sv
+	$(PY) manage.py makemessages -l sv --no-location --no-obsolete --ignore=.venv --ignore=node_modules --ignore=bench --ignore=tests --ignore=docs && cd roles && ../$(PY) ../manage.py compilemessages -l sv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache

@@ -18,3 +18,11 @@ class EmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def axes_username(request, credentials=None):
+    """The username django-axes counts failures against: the email as the backend
+    matches it (trimmed, lower case), so varying its case cannot dodge the lockout."""
+    source = credentials if credentials else getattr(request, "POST", {})
+    value = source.get("username") if source else None
+    return value.strip().lower() if isinstance(value, str) else value

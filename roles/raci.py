@@ -43,6 +43,11 @@ class Cell:
     def unusual(self):
         return self.letters not in USUAL
 
+    @property
+    def ok(self):
+        """Nothing to report: only RACI letters, in a usual combination."""
+        return not self.unknown and not self.unusual
+
 
 def parse_cell(value):
     """Read a cell as people write it. Never raises; text that is not a letter
@@ -56,10 +61,11 @@ def parse_cell(value):
     for token in _SPLIT.split(text):
         if not token:
             continue
-        upper = token.upper()
-        if upper.lower() in EMPTY_WORDS:
+        if token.lower() in EMPTY_WORDS:
             continue
-        if all(ch in LETTERS for ch in upper) and len(upper) <= len(LETTERS):
+        # ASCII only: "ı".upper() is "I", and a Turkish dotless i is not a letter of RACI.
+        upper = token.upper() if token.isascii() else ""
+        if upper and all(ch in LETTERS for ch in upper) and len(upper) <= len(LETTERS):
             letters.update(upper)
         else:
             unknown.append(token)

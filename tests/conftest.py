@@ -89,3 +89,40 @@ def as_member(world):
 def as_outsider(other_world):
     """Organisation B's admin: must see nothing of organisation A."""
     return client_for(other_world.admin)
+
+
+# Figures ----------------------------------------------------------------------
+# A test reports a figure with `record_property("figure", "probes=12 leaks=0")`; the
+# figures are printed at the end of the run, also under pytest-xdist (the property
+# travels with the test report from the worker to the controller).
+_figures = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        for name, value in report.user_properties:
+            if name == "figure":
+                _figures.append((report.nodeid, str(value)))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _figures:
+        terminalreporter.section("figures")
+        for nodeid, value in sorted(_figures):
+            terminalreporter.write_line(f"{value}    [{nodeid}]")
+
+
+@pytest.fixture(autouse=True)
+def english_by_default(request):
+    """Tests read the English source text. The Swedish catalogue, Swedish as the
+    default language and the language switch have tests of their own
+    (test_i18n.py, the browser journeys), which opt out with the `swedish` marker."""
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("swedish"):
+        yield
+        return
+    from django.utils import translation
+
+    settings = request.getfixturevalue("settings")
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -14,7 +14,7 @@ class Function(OrgOwned):
         "self",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="children",
         verbose_name=_("part of"),
     )

@@ -10,7 +10,7 @@ class Hat(OrgOwned):
 
     org = org_field("hats")
     function = models.ForeignKey(
-        "roles.Function", on_delete=models.PROTECT, related_name="hats", verbose_name=_("function")
+        "roles.Function", on_delete=models.RESTRICT, related_name="hats", verbose_name=_("function")
     )
     title = models.CharField(_("title"), max_length=200)
     purpose = models.TextField(_("purpose"), blank=True, help_text=_("Why the post exists."))

@@ -34,7 +34,7 @@ class Task(OrgOwned):
         Area,
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="tasks",
         verbose_name=_("area"),
     )

@@ -1,10 +1,28 @@
 """Writes that touch several rows, each in one transaction."""
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
+from django.utils import timezone
 
 from .. import raci
-from ..models import Acknowledgement, Hat, HatChange, HatRevision, Responsibility
+from ..models import (
+    KPI,
+    Acknowledgement,
+    Area,
+    Assignment,
+    ChecklistItem,
+    Handover,
+    Hat,
+    HatChange,
+    HatRevision,
+    Responsibility,
+    Task,
+)
+from ..revisions import item_text
+from .cells import set_cell
+
+# Fields of a hat the editor writes, in page order.
+EDIT_FIELDS = ("title", "function", "purpose", "product", "authority", "reports_to", "notes")
 
 
 def hat_letters(hat):
@@ -85,7 +103,304 @@ def acknowledge(person, hat):
     revision = HatRevision.objects.filter(hat=hat, number=hat.revision).first()
     if revision is None:
         return None
-    ack, _ = Acknowledgement.objects.get_or_create(
+    ack, created = Acknowledgement.objects.get_or_create(
         org_id=hat.org_id, person=person, hat=hat, revision=revision
     )
+    if created:
+        # The incoming wearer's first confirmation completes their handover.
+        Handover.objects.filter(hat=hat, incoming=person, acknowledged__isnull=True).update(
+            acknowledged=timezone.now()
+        )
     return ack
+
+
+# Editing -------------------------------------------------------------------
+class StaleHat(Exception):
+    """The hat was saved by someone else since the editor was opened."""
+
+    def __init__(self, current):
+        super().__init__(f"hat {current.pk} is at version {current.version}")
+        self.current = current
+
+
+def field_text(hat, name):
+    """A hat field as history and the conflict view show it."""
+    if name == "function":
+        return hat.function.name if hat.function_id else ""
+    if name == "reports_to":
+        return hat.reports_to.title if hat.reports_to_id else ""
+    return getattr(hat, name) or ""
+
+
+def kpi_text(k):
+    return item_text("kpis", k)
+
+
+def kpi_rows(hat):
+    return [
+        {"name": k.name, "target": k.target, "unit": k.unit, "period": k.period}
+        for k in hat.kpis.all()
+    ]
+
+
+def checklist_rows(hat):
+    return [c.text for c in hat.checklist.all()]
+
+
+@transaction.atomic
+def save_hat(hat, values, version, author, kpis=None, checklist=None):
+    """Apply the editor's `values` ({field: value} of EDIT_FIELDS; FK fields as
+    objects), KPIs ([{name, target, unit, period}] in order) and checklist
+    ([text] in order) if the hat is still at `version`. Raises StaleHat
+    otherwise: nothing is overwritten. Records a HatChange per change and
+    bumps the version once. Returns the HatChange rows."""
+    locked = (
+        Hat.objects.select_for_update(of=("self",))
+        .select_related("function", "reports_to")
+        .get(pk=hat.pk, org_id=hat.org_id)
+    )
+    if locked.version != version:
+        raise StaleHat(locked)
+    changes, update = [], {}
+    for name, value in values.items():
+        if name not in EDIT_FIELDS:
+            continue
+        field = Hat._meta.get_field(name)
+        old_id = getattr(locked, field.attname)
+        new_id = value.pk if (field.is_relation and value is not None) else value
+        if field.is_relation:
+            if old_id == new_id:
+                continue
+            update[field.attname] = new_id
+            new_text = (value.name if name == "function" else value.title) if value else ""
+        else:
+            new_id = new_id or ""
+            if old_id == new_id:
+                continue
+            update[name] = new_id
+            new_text = new_id
+        changes.append(
+            HatChange(
+                org_id=hat.org_id,
+                hat=locked,
+                author=author,
+                kind=HatChange.FIELD,
+                field=name,
+                old=field_text(locked, name),
+                new=new_text,
+            )
+        )
+    if kpis is not None:
+        old = kpi_rows(locked)
+        if old != kpis:
+            locked.kpis.all().delete()
+            KPI.objects.bulk_create(
+                [KPI(hat=locked, position=i, **row) for i, row in enumerate(kpis)]
+            )
+            changes.append(
+                HatChange(
+                    org_id=hat.org_id,
+                    hat=locked,
+                    author=author,
+                    kind=HatChange.KPI,
+                    field="kpis",
+                    old="\n".join(kpi_text(k) for k in old),
+                    new="\n".join(kpi_text(k) for k in kpis),
+                )
+            )
+    if checklist is not None:
+        old = checklist_rows(locked)
+        if old != checklist:
+            locked.checklist.all().delete()
+            ChecklistItem.objects.bulk_create(
+                [ChecklistItem(hat=locked, position=i, text=t) for i, t in enumerate(checklist)]
+            )
+            changes.append(
+                HatChange(
+                    org_id=hat.org_id,
+                    hat=locked,
+                    author=author,
+                    kind=HatChange.CHECKLIST,
+                    field="checklist",
+                    old="\n".join(old),
+                    new="\n".join(checklist),
+                )
+            )
+    if not changes:
+        return []
+    done = Hat.objects.filter(pk=hat.pk, version=version).update(
+        version=F("version") + 1, updated=timezone.now(), **update
+    )
+    if not done:  # cannot happen under the row lock; kept as the last guard
+        raise StaleHat(locked)
+    HatChange.objects.bulk_create(changes)
+    return changes
+
+
+# Wearers ---------------------------------------------------------------------
+@transaction.atomic
+def add_wearer(hat, person, share, author):
+    """`person` starts wearing `hat`. They become the incoming wearer of the
+    latest handover still waiting for one."""
+    assignment = Assignment.objects.create(org_id=hat.org_id, hat=hat, person=person, share=share)
+    waiting = (
+        Handover.objects.filter(hat=hat, incoming__isnull=True)
+        .exclude(outgoing=person)
+        .order_by("-created", "-id")
+        .first()
+    )
+    if waiting:
+        waiting.incoming = person
+        waiting.save(update_fields=["incoming"])
+    HatChange.objects.create(
+        org_id=hat.org_id,
+        hat=hat,
+        author=author,
+        kind=HatChange.WEARER,
+        field=person.name[:100],
+        old="",
+        new=f"{share} %" if share else "✓",
+    )
+    return assignment
+
+
+@transaction.atomic
+def end_wearer(assignment, note, author):
+    """End `assignment`, keeping the outgoing wearer's handover note with the hat."""
+    locked = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("person", "hat")
+        .get(pk=assignment.pk, org_id=assignment.org_id)
+    )
+    if locked.ended:
+        return None
+    locked.ended = timezone.now()
+    locked.handover_note = note or ""
+    locked.save(update_fields=["ended", "handover_note"])
+    handover = Handover.objects.create(
+        org_id=locked.org_id, hat=locked.hat, outgoing=locked.person, note=note or ""
+    )
+    HatChange.objects.create(
+        org_id=locked.org_id,
+        hat=locked.hat,
+        author=author,
+        kind=HatChange.WEARER,
+        field=locked.person.name[:100],
+        old=f"{locked.share} %" if locked.share else "✓",
+        new="",
+    )
+    return handover
+
+
+# Duties ----------------------------------------------------------------------
+def area_named(org, name, cache=None):
+    """The organisation's area called `name` (case-insensitive), created at the end if missing."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    key = name.lower()
+    if cache is not None and key in cache:
+        return cache[key]
+    area = Area.objects.filter(org=org, name__iexact=name).first()
+    if area is None:
+        last = Area.objects.filter(org=org).aggregate(m=Max("position"))["m"]
+        area = Area.objects.create(org=org, name=name[:200], position=(last or 0) + 1)
+    if cache is not None:
+        cache[key] = area
+    return area
+
+
+def new_task(org, name, area):
+    last = Task.objects.filter(org=org, area=area).aggregate(m=Max("position"))["m"]
+    return Task.objects.create(org=org, area=area, name=name[:300], position=(last or 0) + 1)
+
+
+@transaction.atomic
+def add_duty(hat, letters, author, task=None, task_name="", area_name=""):
+    """Make `hat` R, A or A/R for an existing `task` or a new one (`task_name`
+    in area `area_name`). Its C/I letters on the task stay. Returns the CellResult."""
+    if task is None:
+        task = new_task(hat.org, task_name.strip(), area_named(hat.org, area_name))
+    current = set(
+        Responsibility.objects.filter(task=task, hat=hat).values_list("letter", flat=True)
+    )
+    keep = current - {"A", "R"}
+    return set_cell(task, hat, keep | set(raci.letters_of(letters)), author)
+
+
+@transaction.atomic
+def remove_duty(hat, task, author):
+    """`hat` is no longer R or A for `task` (C/I stay)."""
+    current = set(
+        Responsibility.objects.filter(task=task, hat=hat).values_list("letter", flat=True)
+    )
+    return set_cell(task, hat, current - {"A", "R"}, author)
+
+
+# New hats --------------------------------------------------------------------
+def free_title(function, title):
+    """`title`, or `title (2)`, `(3)`… if the function already has a hat by that name."""
+    taken = {
+        t.lower() for t in Hat.objects.filter(function=function).values_list("title", flat=True)
+    }
+    if title.lower() not in taken:
+        return title
+    n = 2
+    while f"{title} ({n})".lower() in taken:
+        n += 1
+    return f"{title} ({n})"
+
+
+def _next_position(function):
+    last = Hat.objects.filter(function=function).aggregate(m=Max("position"))["m"]
+    return (last or 0) + 1
+
+
+@transaction.atomic
+def create_hat(function, title, author):
+    """A blank hat in `function`. The caller has checked the title is free."""
+    hat = Hat.objects.create(
+        org_id=function.org_id, function=function, title=title, position=_next_position(function)
+    )
+    HatChange.objects.create(
+        org_id=hat.org_id, hat=hat, author=author, kind=HatChange.FIELD, field="title", new=title
+    )
+    return hat
+
+
+@transaction.atomic
+def create_from_template(function, template, author):
+    """A hat made from a hat_templates.HatTemplate: the hat, its KPIs, checklist,
+    areas (matched by name, created if missing) and tasks with the hat's
+    letters, all or nothing. Tasks are matched by name within their area, so
+    an existing task gets the hat's letters (and A moves to it)."""
+    org = function.org
+    hat = Hat.objects.create(
+        org=org,
+        function=function,
+        title=free_title(function, template.title)[:200],
+        purpose=template.purpose,
+        product=template.product,
+        authority=template.authority,
+        position=_next_position(function),
+    )
+    KPI.objects.bulk_create(
+        [
+            KPI(hat=hat, name=name, target=target, unit=unit, period=period, position=i)
+            for i, (name, target, unit, period) in enumerate(template.kpis)
+        ]
+    )
+    ChecklistItem.objects.bulk_create(
+        [ChecklistItem(hat=hat, text=text, position=i) for i, text in enumerate(template.checklist)]
+    )
+    areas = {}
+    for area_name, task_name, letters in template.tasks:
+        area = area_named(org, area_name, areas)
+        task = Task.objects.filter(org=org, area=area, name__iexact=task_name).first()
+        if task is None:
+            task = new_task(org, task_name, area)
+        add_duty(hat, letters, author, task=task)
+    HatChange.objects.create(
+        org=org, hat=hat, author=author, kind=HatChange.FIELD, field="title", new=hat.title
+    )
+    return hat

@@ -6,8 +6,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .. import access as acl
-from ..access import org_view
-from ..overview import function_tree
 
 
 @require_safe
@@ -17,16 +15,6 @@ def home(request):
     if len(people) == 1:
         return redirect("roles:org-map", org=people[0].org.slug)
     return render(request, "roles/home.html", {"people": people})
-
-
-@org_view()
-def org_overview(request):
-    acc = request.access
-    return render(
-        request,
-        "roles/overview.html",
-        {"tree": function_tree(acc.org), "nav": "map"},
-    )
 
 
 @login_not_required

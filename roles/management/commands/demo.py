@@ -32,7 +32,7 @@ PEOPLE = [
     ("oskar", "Oskar Lund", "oskar.lund@nordisk.example", "member"),
     ("karin", "Karin Holm", "karin.holm@nordisk.example", "member"),
     ("lars", "Lars Ek", "lars.ek@nordisk.example", "member"),
-    ("linda", "Linda Ström", "linda.strom@nordisk.example", "manager"),
+    ("linda", "Linda Ström", "linda.strom@nordisk.example", "member"),
     ("emma", "Emma Forsberg", "emma.forsberg@nordisk.example", "manager"),
     ("ida", "Ida Larsson", "ida.larsson@nordisk.example", "member"),
     ("peter", "Peter Sjöberg", "peter.sjoberg@nordisk.example", "manager"),
@@ -50,7 +50,7 @@ FUNCTIONS = [
     ("ka", "Key Account", "forsaljning", "erik"),
     ("support", "Säljsupport", "forsaljning", "erik"),
     ("marknad", "Marknad", "ledning", "emma"),
-    ("kundservice", "Kundservice", "ledning", "linda"),  # planted: no hat
+    ("kundservice", "Kundservice", "ledning", "erik"),  # planted: no hat; the sales manager leads it
     ("ekonomi", "Ekonomi", "ledning", "peter"),
 ]
 

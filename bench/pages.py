@@ -1,0 +1,69 @@
+"""The main pages the benchmark measures, found by URL name at run time so the
+list grows as pages land. No Django setup here: tests import it too."""
+
+from django.urls import NoReverseMatch, reverse
+
+from bench.generate import logins
+from roles.models import Function, Hat, Person
+
+# (label, url names to try, who asks, object the URL takes, query string, requests or None)
+PAGES = [
+    ("map", ["roles:org-map"], "admin", None, "", None),
+    ("health", ["roles:health", "roles:org-health", "roles:map-health"], "admin", None, "", None),
+    ("function", ["roles:function-detail"], "manager", "function", "", None),
+    ("hat", ["roles:hat-detail"], "member", "hat", "", None),
+    ("hat-pdf", ["roles:hat-pdf"], "member", "hat", "", 5),
+    ("me", ["roles:me"], "member", None, "", None),
+    ("matrix-function", ["roles:matrix"], "manager", None, "?function={function}", None),
+    ("matrix-page", ["roles:matrix"], "admin", None, "", None),
+    ("people", ["roles:people"], "admin", None, "", None),
+    ("xlsx", ["roles:matrix-xlsx"], "admin", None, "", 5),
+    ("csv", ["roles:matrix-csv"], "admin", None, "", 5),
+]
+# Spellings of the id kwarg a detail URL may take.
+ID_KWARGS = ("pk", "id", "hat", "function", "hat_id", "function_id")
+
+
+def find_url(names, slug, obj_id=None):
+    """The URL of the first name that resolves, or None while the page is missing."""
+    for name in names:
+        tries = [{"org": slug}] if obj_id is None else [{"org": slug, k: obj_id} for k in ID_KWARGS]
+        for kwargs in tries:
+            try:
+                return reverse(name, kwargs=kwargs)
+            except NoReverseMatch:
+                continue
+    return None
+
+
+def people_of(slug):
+    """{"admin"|"manager"|"member": Person} of a generated organisation."""
+    known = logins(slug)
+    return {
+        role: Person.objects.select_related("user", "org").get(
+            org__slug=slug, email=getattr(known, role)
+        )
+        for role in ("admin", "manager", "member")
+    }
+
+
+def objects_of(people):
+    """Ids the detail pages are measured on: the manager's function, the member's hat."""
+    manager, member = people["manager"], people["member"]
+    function = Function.objects.for_org(manager.org).filter(head=manager).order_by("id").first()
+    hat = Hat.objects.for_org(member.org).filter(assignments__person=member).first()
+    return {"function": function.id, "hat": hat.id}
+
+
+def page_urls(slug, people=None):
+    """[(label, role, url, requests)] of the pages that exist, and notes on the missing."""
+    people = people or people_of(slug)
+    ids = objects_of(people)
+    found, missing = [], []
+    for label, names, role, obj, query, n in PAGES:
+        url = find_url(names, slug, ids[obj] if obj else None)
+        if url is None:
+            missing.append(f"{label}: skipped, no URL named {' / '.join(names)} yet")
+        else:
+            found.append((label, role, url + query.format(**ids), n))
+    return found, missing

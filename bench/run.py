@@ -1,0 +1,451 @@
+"""Benchmark: every main page at sizes S, M, L, XL, in-process with Django's
+test client against a fresh database, each figure also as a multiple of the
+floor (the base layout with no queries). Writes bench/results.json and prints
+PASS/FAIL against the targets of the benchmark issue.
+
+    python -m bench.run --sizes S M           # quick
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hatta_bench python -m bench.run
+    (the run creates and uses hatta_bench_run)
+
+Pages that do not exist yet (their URL name is missing) are skipped with a note.
+"""
+
+import argparse
+import io
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"  # never the app's own database
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+
+from bench.forms import post_forms  # noqa: E402
+from bench.generate import SIZES, generate_size  # noqa: E402
+from bench.pages import PAGES, page_urls, people_of  # noqa: E402
+from roles.models import Responsibility  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results.json"
+# The reader refuses sheets of more than 5,000 rows, header included: the
+# largest matrix it accepts is a header and 4,999 tasks.
+IMPORT_TASKS, IMPORT_HATS = 4_999, 50
+# A page whose first answer takes longer than SLOW_S is timed SLOW_REQUESTS times,
+# so that a full run with XL stays within minutes.
+SLOW_S, SLOW_REQUESTS = 2.0, 5
+# …and one over VERY_SLOW_S is timed once, by that first request.
+VERY_SLOW_S = 20.0
+
+
+def body(response):
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def timed(client, url, n, floor=None):
+    """Warm up, count the queries of one request, then time n requests. With
+    `floor` (client, url), each request is paired with one floor request, so a
+    page and its floor see the same load on a shared machine."""
+    queries = []
+
+    def count(execute, sql, *args):
+        queries.append(sql)
+        return execute(sql, *args)
+
+    started = time.perf_counter()
+    with connection.execute_wrapper(count):
+        response = client.get(url)
+        size = len(body(response))
+    first = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"{url} answered {response.status_code}")
+    if first > VERY_SLOW_S:  # one request is all the time there is
+        started = time.perf_counter()
+        body(floor[0].get(floor[1])) if floor else None
+        timed.cpu_ms = None
+        return len(queries), [first * 1000], size, [(time.perf_counter() - started) * 1000]
+    if first > SLOW_S:
+        n = min(n, SLOW_REQUESTS)
+    queries = []
+    with connection.execute_wrapper(count):  # counted warm: the first may fill caches
+        body(client.get(url))
+    times, floor_times, cpu = [], [], []
+    for _ in range(n):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        body(client.get(url))
+        times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
+        if floor:
+            started = time.perf_counter()
+            body(floor[0].get(floor[1]))
+            floor_times.append((time.perf_counter() - started) * 1000)
+    timed.cpu_ms = statistics.median(cpu)  # this process only: excludes a PostgreSQL server
+    return len(queries), times, size, floor_times
+
+
+def p95(times):
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def clients_for(slug):
+    """{role: (signed-in client, Person)} of a generated organisation."""
+    out = {}
+    for role, person in people_of(slug).items():
+        client = Client(raise_request_exception=True)
+        client.force_login(person.user)
+        out[role] = (client, person)
+    return out
+
+
+def measure_floor(client, n):
+    url = reverse("bench-floor")
+    queries, times, size, _ = timed(client, url, n)
+    return {
+        "queries": queries,
+        "cpu_ms": round(timed.cpu_ms, 3),
+        "median_ms": statistics.median(times),
+        "p95_ms": p95(times),
+        "bytes": size,
+    }
+
+
+# Import ---------------------------------------------------------------------
+def import_sheet(tasks=IMPORT_TASKS, hats=IMPORT_HATS, seed=1):
+    """An XLSX in the common matrix layout: a header of hat names, then tasks
+    with ~4 letters each (one A, one R)."""
+    from openpyxl import Workbook
+
+    rnd = random.Random(seed)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("RACI")
+    names = [f"Importhatt {i + 1}" for i in range(hats)]
+    ws.append(["Uppgift", *names])
+    for t in range(tasks):
+        row = [""] * hats
+        a, r = rnd.randrange(hats), rnd.randrange(hats)
+        row[a] = "A"
+        row[r] = "A/R" if r == a else "R"
+        for _ in range(2):
+            k = rnd.randrange(hats)
+            if not row[k]:
+                row[k] = rnd.choice("CI")
+        ws.append([f"Importuppgift {t + 1}", *row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def run_import():
+    """Child process: preview and apply the sheet through the import page, as an
+    admin would. Prints one JSON line. Peak memory is this process's ru_maxrss
+    (tracemalloc would slow the code it measures several times over)."""
+    result = {"tasks": IMPORT_TASKS, "hats": IMPORT_HATS, "db": connection.vendor}
+    slug = "bench-import"
+    generate_size(slug, "S", seed=7)
+    client, _ = clients_for(slug)["admin"]
+    try:
+        url = reverse("roles:matrix-import", kwargs={"org": slug})
+    except NoReverseMatch:
+        result["skipped"] = "no import page yet (roles:matrix-import)"
+        print(json.dumps(result))
+        return
+    data = import_sheet()
+    result["file_bytes"] = len(data)
+    before = Responsibility.objects.filter(org__slug=slug).count()
+    upload = io.BytesIO(data)
+    upload.name = "raci.xlsx"
+    started, cpu = time.perf_counter(), time.process_time()
+    response = client.post(url, {"file": upload})
+    result["preview_s"] = time.perf_counter() - started
+    result["preview_cpu_s"] = time.process_time() - cpu
+    result["preview_status"] = response.status_code
+    page = body(response).decode("utf-8", "replace")
+    forms = [
+        f
+        for f in post_forms(page)
+        if set(f["fields"]) - {"csrfmiddlewaretoken", "next", "language"}
+    ]
+    if not forms:
+        result["skipped"] = "preview page shows no apply form"
+    else:
+        form = next((f for f in forms if "digest" in f["fields"]), forms[-1])
+        started, cpu = time.perf_counter(), time.process_time()
+        response = client.post(form["action"] or url, form["fields"])
+        result["apply_s"] = time.perf_counter() - started
+        result["apply_cpu_s"] = time.process_time() - cpu
+        result["apply_status"] = response.status_code
+        result["letters_written"] = Responsibility.objects.filter(org__slug=slug).count() - before
+    result["peak_rss_mb"] = peak_rss_mb()
+    print(json.dumps(result))
+
+
+def peak_rss_mb():
+    """This process's peak resident memory. VmHWM, not ru_maxrss: Linux carries
+    ru_maxrss across exec, so a child would report its parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_import():
+    env = {**os.environ, "BENCH_CHILD": "1", "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--import-child"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode or not lines:
+        return {"error": (proc.stderr or proc.stdout)[-2000:]}
+    return json.loads(lines[-1])
+
+
+# Targets --------------------------------------------------------------------
+def verdicts(results, sizes):
+    """[(target, PASS|FAIL|SKIP, detail)]"""
+    out = []
+    rows = {(p["page"], p["size"]): p for p in results["pages"] if "median_ms" in p}
+    pages = sorted({p for p, _ in rows}, key=[x[0] for x in PAGES].index)
+    small, large = sizes[0], sizes[-1]
+
+    def add(name, ok, detail):
+        out.append((name, "SKIP" if ok is None else ("PASS" if ok else "FAIL"), detail))
+
+    for page in pages:
+        a, b = rows.get((page, small)), rows.get((page, large))
+        if a and b and small != large:
+            add(
+                f"queries {page}: same at {small} and {large}",
+                a["queries"] == b["queries"],
+                f"{a['queries']} vs {b['queries']}",
+            )
+    for page in ("me", "hat", "function"):
+        for size in sizes:
+            r = rows.get((page, size))
+            if r:
+                add(f"{page} {size} ≤ 3× floor", r["ratio"] <= 3, f"{r['ratio']:.1f}×")
+        a, b = rows.get((page, "S")), rows.get((page, "XL"))
+        if a and b:
+            add(
+                f"{page} XL within 1.5× of S",
+                b["ratio"] <= 1.5 * a["ratio"],  # against each run's own floor
+                f"{b['ratio'] / a['ratio']:.2f}×",
+            )
+    for page in ("matrix-function", "matrix-page"):
+        for size in sizes:
+            r = rows.get((page, size))
+            if r:
+                add(f"{page} {size} ≤ 10× floor", r["ratio"] <= 10, f"{r['ratio']:.1f}×")
+    for page in ("map", "health"):
+        for size, limit in (("L", 25), ("XL", 60)):
+            r = rows.get((page, size))
+            if r:
+                add(f"{page} {size} ≤ {limit}× floor", r["ratio"] <= limit, f"{r['ratio']:.1f}×")
+    r = rows.get(("xlsx", "L"))
+    if r:
+        add("xlsx L < 5 s", r["median_ms"] < 5000, f"{r['median_ms'] / 1000:.2f} s")
+    imp = results.get("import") or {}
+    if "preview_s" in imp:
+        add("import preview < 10 s", imp["preview_s"] < 10, f"{imp['preview_s']:.2f} s")
+    if "apply_s" in imp:
+        add("import apply < 10 s", imp["apply_s"] < 10, f"{imp['apply_s']:.2f} s")
+    if "peak_rss_mb" in imp and "preview_s" in imp:
+        add("import peak memory < 300 MB", imp["peak_rss_mb"] < 300, f"{imp['peak_rss_mb']:.0f} MB")
+    if imp.get("skipped") or imp.get("error"):
+        add("import 4,999 × 50", None, imp.get("skipped") or "error, see results.json")
+    return out
+
+
+def machine():
+    def sh(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.strip()
+        except OSError:
+            return ""
+
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = sh(["free", "-h"]).splitlines()
+    return {
+        "nproc": os.cpu_count(),
+        "memory": mem[1].split()[1] if len(mem) > 1 else "",
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "db": f"{connection.vendor} {'.'.join(map(str, connection.Database.sqlite_version_info)) if connection.vendor == 'sqlite' else connection.pg_version}",  # noqa: E501
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="*", default=None, help="S M L XL (default: all)")
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--no-import", action="store_true")
+    parser.add_argument("--skip", nargs="*", default=[], help="pages to leave out, e.g. xlsx")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="default: bench/results.json")
+    parser.add_argument("--import-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--import-only", action="store_true", help="only the import, as JSON")
+    args = parser.parse_args()
+    if args.import_child:
+        run_import()
+        return 0
+    if args.import_only:
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        print(json.dumps(measure_import()))
+        return 0
+    sizes = args.sizes or os.environ.get("SIZES", "").split() or list(SIZES)
+    sizes = [s.upper() for s in sizes]
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown sizes {unknown}; choose from {list(SIZES)}")
+    sizes.sort(key=list(SIZES).index)
+
+    started_all = time.perf_counter()
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    print(f"database: {connection.vendor} {settings.DATABASES['default']['NAME']}")
+    results = {"machine": machine(), "sizes": sizes, "pages": [], "notes": []}
+    results["load_before"] = os.getloadavg()[0]
+
+    floors = []
+    for size in sizes:
+        slug = f"bench-{size.lower()}"
+        t0 = time.perf_counter()
+        generate_size(slug, size)
+        gen_s = time.perf_counter() - t0
+        print(f"\n{size}: generated {SIZES[size]} in {gen_s:.1f} s")
+        results.setdefault("generate_s", {})[size] = round(gen_s, 2)
+        people = clients_for(slug)
+        urls, missing = page_urls(slug, {k: v[1] for k, v in people.items()})
+        for note in missing:
+            if note not in results["notes"]:
+                results["notes"].append(note)
+        floor = measure_floor(people["member"][0], max(args.requests, 50))
+        floors.append(floor)
+        floor_url = reverse("bench-floor")
+        for label, role, url, n in urls:
+            if label in args.skip:
+                note = f"{label}: left out (--skip)"
+                if note not in results["notes"]:
+                    results["notes"].append(note)
+                continue
+            count = min(n, args.requests) if n else args.requests
+            try:
+                queries, times, nbytes, floor_times = timed(
+                    people[role][0], url, count, floor=(people["member"][0], floor_url)
+                )
+            except Exception as exc:  # a broken page is a result, not a crash
+                results["pages"].append({"page": label, "size": size, "error": repr(exc)[:300]})
+                print(f"  {label:16} ERROR {exc!r:.120}")
+                continue
+            row = {
+                "page": label,
+                "size": size,
+                "url": url,
+                "requests": len(floor_times),
+                "queries": queries,
+                "median_ms": round(statistics.median(times), 2),
+                "p95_ms": round(p95(times), 2),
+                "bytes": nbytes,
+                "floor_ms": round(statistics.median(floor_times), 3),
+                "cpu_ms": None if timed.cpu_ms is None else round(timed.cpu_ms, 2),
+                "load": os.getloadavg()[0],
+            }
+            row["ratio"] = round(row["median_ms"] / row["floor_ms"], 2)
+            results["pages"].append(row)
+            print(f"  {label:16} {queries:3} q  {row['median_ms']:9.1f} ms  {nbytes:9} B")
+
+        # Partial results after each size, in case a long run is cut short.
+        args.out.write_text(json.dumps(results | {"partial": True}, indent=2) + "\n")
+
+    floor_ms = statistics.median(f["median_ms"] for f in floors)
+    results["floor_ms"] = round(floor_ms, 3)
+    results["floor"] = floors[0] | {"median_ms": round(floor_ms, 3)}
+
+    if not args.no_import:
+        print("\nimport 4,999 × 50 (subprocess) …")
+        results["import"] = measure_import()
+    else:
+        results["import"] = {"skipped": "--no-import"}
+    imp = results["import"]
+    results["memory"] = {
+        "bench_peak_rss_mb": round(peak_rss_mb(), 1),
+        "import_peak_rss_mb": imp.get("peak_rss_mb"),
+    }
+    results["elapsed_s"] = round(time.perf_counter() - started_all, 1)
+    results["load_after"] = os.getloadavg()[0]
+    results["targets"] = [
+        {"target": t, "verdict": v, "detail": d} for t, v, d in verdicts(results, sizes)
+    ]
+    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print()
+    print(table(results))
+    return 1 if any(t["verdict"] == "FAIL" for t in results["targets"]) else 0
+
+
+def fmt(value):
+    return "–" if value is None else f"{value:.1f}"
+
+
+def table(results):
+    """Markdown tables of the pages and the targets."""
+    m = results["machine"]
+    lines = [
+        f"Floor: {results['floor_ms']:.2f} ms ({results['floor']['queries']} queries: session "
+        f"and user). Load average {results['load_before']:.1f} before, "
+        f"{results['load_after']:.1f} after. Run took {results['elapsed_s']:.0f} s on "
+        f"{m['nproc']} CPUs ({m['cpu']}), "
+        f"{m['memory']} RAM, Python {m['python']}, Django {m['django']}, {m['db']}.",
+        "",
+        "| page | size | queries | median ms | p95 ms | floor ms | × floor | CPU ms | bytes |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in results["pages"]:
+        if "median_ms" in r:
+            lines.append(
+                f"| {r['page']} | {r['size']} | {r['queries']} | {r['median_ms']:.1f} | "
+                f"{r['p95_ms']:.1f} | {r['floor_ms']:.2f} | {r['ratio']:.1f} | "
+                f"{fmt(r['cpu_ms'])} | {r['bytes']:,} |"
+            )
+        else:
+            lines.append(f"| {r['page']} | {r['size']} | ERROR | {r['error'][:60]} | | | | | |")
+    lines += ["", "| target | verdict | measured |", "|---|---|---|"]
+    lines += [f"| {t['target']} | {t['verdict']} | {t['detail']} |" for t in results["targets"]]
+    if results["notes"]:
+        lines += ["", *[f"- {n}" for n in results["notes"]]]
+    imp = results.get("import") or {}
+    if imp.get("skipped"):
+        lines.append(f"- import 4,999 × 50: skipped, {imp['skipped']}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

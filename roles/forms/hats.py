@@ -1,0 +1,273 @@
+"""Forms of the hat pages. Every form takes `org=` and narrows its choices to it."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .. import hat_templates
+from ..models import Function, Hat, Person, Task
+
+DUTY_CHOICES = [("R", "R"), ("A", "A"), ("A/R", "A/R")]
+NOT_THIS_ORG = _("Choose from the list: that choice is not available here.")
+
+
+class HatChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.title} ({obj.function.name})"
+
+
+class TaskChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.area.name} – {obj.name}" if obj.area_id else obj.name
+
+
+def title_taken(function, title, exclude_pk=None):
+    qs = Hat.objects.filter(function=function, title__iexact=title.strip())
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+class HatForm(forms.ModelForm):
+    """The hat's own fields. `version` is the hat's version when the editor opened."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    class Meta:
+        model = Hat
+        fields = ["title", "function", "purpose", "product", "authority", "reports_to", "notes"]
+        widgets = {
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "product": forms.Textarea(attrs={"rows": 3}),
+            "authority": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, org, access, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.org = org
+        hat = self.instance
+        self.fields["title"].error_messages["required"] = _("Give the hat a title.")
+        self.fields["function"].queryset = Function.objects.for_org(org).filter(
+            pk__in=access.managed_function_ids
+        )
+        self.fields["function"].error_messages["invalid_choice"] = _(
+            "Choose a function you may edit."
+        )
+        self.fields["reports_to"] = HatChoiceField(
+            queryset=Hat.objects.for_org(org).exclude(pk=hat.pk).select_related("function"),
+            required=False,
+            label=_("Reports to"),
+            error_messages={
+                "invalid_choice": _(
+                    "Choose another hat of this organisation: a hat cannot report to itself."
+                )
+            },
+        )
+        if not self.is_bound:
+            self.initial["version"] = hat.version
+
+    def clean_title(self):
+        title = (self.cleaned_data.get("title") or "").strip()
+        if not title:
+            raise forms.ValidationError(_("Give the hat a title."))
+        return title
+
+    def clean(self):
+        data = super().clean()
+        title, function = data.get("title"), data.get("function")
+        if title and function and title_taken(function, title, self.instance.pk):
+            self.add_error(
+                "title",
+                _("%(function)s already has a hat called “%(title)s”.")
+                % {"function": function.name, "title": title},
+            )
+        return data
+
+    def values(self):
+        """{field: value} for services.hats.save_hat."""
+        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+
+
+class RowForm(forms.Form):
+    """One row of an inline list. `position` orders the rows; blank keeps them in place."""
+
+    position = forms.IntegerField(label=_("Position"), required=False, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, f in self.fields.items():
+            f.widget.attrs["class"] = "form-control form-control-sm" + (
+                " position-input" if name == "position" else ""
+            )
+
+
+class KPIForm(RowForm):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        error_messages={"required": _("A KPI needs a name.")},
+    )
+    target = forms.CharField(label=_("Target"), max_length=100, required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=50, required=False)
+    period = forms.CharField(label=_("Period"), max_length=50, required=False)
+    field_order = ["name", "target", "unit", "period", "position"]
+
+
+class ChecklistForm(RowForm):
+    text = forms.CharField(
+        label=_("Item"),
+        max_length=500,
+        error_messages={"required": _("Write the item, or tick Remove.")},
+    )
+    field_order = ["text", "position"]
+
+
+KPIFormSet = forms.formset_factory(KPIForm, extra=2, can_delete=True, max_num=50)
+ChecklistFormSet = forms.formset_factory(ChecklistForm, extra=2, can_delete=True, max_num=100)
+
+
+def ordered_rows(formset, fields):
+    """The kept rows of a valid formset as dicts, ordered by position (then as shown)."""
+    rows = []
+    for index, form in enumerate(formset.forms):
+        data = getattr(form, "cleaned_data", None)
+        if not data or data.get("DELETE"):
+            continue
+        position = data.get("position")
+        key = (position if position is not None else index, index)
+        rows.append((key, {f: (data.get(f) or "").strip() for f in fields}))
+    return [row for _key, row in sorted(rows, key=lambda r: r[0])]
+
+
+def kpi_initial(hat_kpis):
+    return [
+        {
+            "name": k.name,
+            "target": k.target,
+            "unit": k.unit,
+            "period": k.period,
+            "position": i + 1,
+        }
+        for i, k in enumerate(hat_kpis)
+    ]
+
+
+def checklist_initial(items):
+    return [{"text": c.text, "position": i + 1} for i, c in enumerate(items)]
+
+
+class DutyForm(forms.Form):
+    """Make the hat R, A or A/R for an existing task or a new one."""
+
+    task = TaskChoiceField(queryset=Task.objects.none(), required=False, label=_("Existing task"))
+    new_task = forms.CharField(label=_("…or a new task"), max_length=300, required=False)
+    area = forms.CharField(
+        label=_("Area of the new task"),
+        max_length=200,
+        required=False,
+        help_text=_("An existing area's name, or a new one."),
+    )
+    letters = forms.ChoiceField(label=_("The hat is"), choices=DUTY_CHOICES, initial="R")
+
+    def __init__(self, *args, org, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task"].queryset = (
+            Task.objects.for_org(org)
+            .select_related("area")
+            .order_by("area__position", "area_id", "position", "id")
+        )
+        self.fields["task"].error_messages["invalid_choice"] = NOT_THIS_ORG
+
+    def clean(self):
+        data = super().clean()
+        task, name = data.get("task"), (data.get("new_task") or "").strip()
+        if "task" in self.errors:
+            return data
+        if task and name:
+            raise forms.ValidationError(_("Choose an existing task or name a new one, not both."))
+        if not task and not name:
+            raise forms.ValidationError(_("Choose a task or name a new one."))
+        data["new_task"] = name
+        return data
+
+
+class WearerForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=Person.objects.none(), label=_("Person"))
+    share = forms.IntegerField(
+        label=_("Share (%)"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text=_("Optional: how much of their time, 1–100 %."),
+        error_messages={
+            "min_value": _("A share is between 1 and 100 %%."),
+            "max_value": _("A share is between 1 and 100 %%."),
+        },
+    )
+
+    def __init__(self, *args, org, hat, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hat = hat
+        self.fields["person"].queryset = Person.objects.for_org(org).filter(active=True)
+        self.fields["person"].error_messages["invalid_choice"] = _(
+            "Choose an active person of this organisation."
+        )
+
+    def clean_person(self):
+        person = self.cleaned_data["person"]
+        if self.hat.assignments.filter(person=person, ended__isnull=True).exists():
+            raise forms.ValidationError(
+                _("%(name)s already wears this hat.") % {"name": person.name}
+            )
+        return person
+
+
+class EndWearerForm(forms.Form):
+    note = forms.CharField(
+        label=_("Handover note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Optional: what the next wearer should know."),
+    )
+
+
+class PublishForm(forms.Form):
+    note = forms.CharField(
+        label=_("Change note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What changed, in a sentence. Wearers are asked to confirm again."),
+    )
+
+
+class NewHatForm(forms.Form):
+    template = forms.ChoiceField(label=_("Start from"), required=False)
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        required=False,
+        help_text=_("Required for a blank hat; for a template, leave empty to use its title."),
+    )
+
+    def __init__(self, *args, function, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.function = function
+        self.fields["template"].choices = [("", _("A blank hat"))] + hat_templates.choices()
+
+    def clean(self):
+        data = super().clean()
+        title = (data.get("title") or "").strip()
+        data["title"] = title
+        if "template" in self.errors:
+            return data
+        if not title and not data.get("template"):
+            self.add_error("title", _("Give the hat a title, or choose a template."))
+        elif title and title_taken(self.function, title):
+            self.add_error(
+                "title",
+                _("%(function)s already has a hat called “%(title)s”.")
+                % {"function": self.function.name, "title": title},
+            )
+        return data

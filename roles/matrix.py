@@ -1,0 +1,403 @@
+"""The RACI matrix as one prepared structure: areas → task rows × function
+groups → hat columns, with each cell's letters, each row's status and each
+column's counts. A fixed number of queries whatever the size of the
+organisation; templates only walk the result."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils.html import escape
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from . import raci
+from .access import subtree_ids
+from .models import Area, Assignment, Function, Hat, Person, Responsibility, Task
+
+PER_PAGE = 50
+MAX_COLUMNS = 40
+FILTER_KEYS = ("function", "area", "person", "problems", "page", "cpage")
+NO_AREA = "none"
+
+
+@dataclass
+class Filters:
+    """The matrix filters as read from the URL; bad values are ignored."""
+
+    function: int | None = None
+    area: int | str | None = None  # an area id, NO_AREA, or None for all
+    person: int | None = None
+    problems: bool = False
+    page: int = 1
+    cpage: int = 1
+
+    @classmethod
+    def from_query(cls, query):
+        def number(key):
+            try:
+                value = int(query.get(key, ""))
+            except (TypeError, ValueError):
+                return None
+            return value if value > 0 else None
+
+        area = query.get("area", "")
+        return cls(
+            function=number("function"),
+            area=NO_AREA if area == NO_AREA else number("area"),
+            person=number("person"),
+            problems=query.get("problems", "") in ("1", "on", "true"),
+            page=number("page") or 1,
+            cpage=number("cpage") or 1,
+        )
+
+    def query(self, **override):
+        """The filters as URL parameters (without defaults), with overrides."""
+        values = {
+            "function": self.function,
+            "area": self.area,
+            "person": self.person,
+            "problems": "1" if self.problems else None,
+            "page": self.page if self.page > 1 else None,
+            "cpage": self.cpage if self.cpage > 1 else None,
+        }
+        values.update(override)
+        return {k: v for k, v in values.items() if v not in (None, "", False)}
+
+    @property
+    def active(self):
+        return bool(self.function or self.area or self.person or self.problems)
+
+
+@dataclass
+class CellView:
+    task: Task
+    hat: Hat
+    letters: frozenset
+    editable: bool
+
+    @property
+    def text(self):
+        return raci.format_cell(self.letters)
+
+    @property
+    def unusual(self):
+        return self.letters not in raci.USUAL
+
+    @property
+    def css(self):
+        if not self.letters:
+            return "cell-empty"
+        if self.unusual:
+            return "cell-unusual"
+        return "cell-" + "".join(sorted(self.letters)).lower()
+
+    def render(self, cell_url, query="", oob=False):
+        """The cell's <td>. Built here rather than in a template: a page has up to
+        PER_PAGE × MAX_COLUMNS cells, and this is many times faster."""
+        # Safe by construction: ids are integers, `text` and `css` come from the
+        # letters R/A/C/I only, and every name or URL is escaped.
+        text = self.text
+        swap = ' hx-swap-oob="true"' if oob else ""
+        # Without JavaScript every editable cell is a link in the tab order; the
+        # script turns the grid into one tab stop with arrow keys (roving tabindex),
+        # so cells it swaps in arrive already out of the tab order.
+        roving = ' tabindex="-1"' if oob else ""
+        head = f'<td id="cell-{self.task.id}-{self.hat.id}" class="cell {self.css}"{swap}>'
+        if not self.editable:
+            shown = text or f'<span class="visually-hidden">{escape(_("empty"))}</span>'
+            return mark_safe(f'{head}<span class="cell-btn"{roving}>{shown}</span></td>')  # noqa: S308  # nosec B308 B703
+        href = f"{cell_url}?task={self.task.id}&hat={self.hat.id}"
+        if query:
+            href += "&" + urlencode({"q": query})
+        label = f"{self.hat.title}, {self.task.name}: {text or _('empty')}"
+        return mark_safe(  # noqa: S308  # nosec B308 B703
+            f'{head}<a class="cell-btn"{roving} href="{escape(href)}"'
+            f' data-task="{self.task.id}" data-hat="{self.hat.id}" data-letters="{text}"'
+            f' aria-haspopup="menu" aria-label="{escape(label)}">{text}</a></td>'
+        )
+
+
+@dataclass
+class Column:
+    hat: Hat
+    function: Function
+    wearers: list
+    counts: dict
+    editable: bool
+
+    @property
+    def vacant(self):
+        return not self.wearers
+
+
+@dataclass
+class ColumnGroup:
+    function: Function
+    depth: int
+    columns: list = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    task: Task
+    status: raci.TaskStatus
+    cells: list  # CellView per visible column, in column order
+    html: str = ""  # the cells' <td>s, once rendered (see CellView.render)
+
+
+@dataclass
+class AreaGroup:
+    area: Area | None
+    rows: list = field(default_factory=list)
+
+
+@dataclass
+class Matrix:
+    filters: Filters
+    groups: list  # AreaGroup on this page
+    column_groups: list  # ColumnGroup of visible columns
+    columns: list  # Column, visible, flat
+    functions: list  # (Function, depth) in tree order, for the filter
+    areas: list
+    people: list
+    total_tasks: int
+    total_hats: int
+    matching_tasks: int  # after the filters
+    matching_hats: int
+    page: int
+    pages: int
+    cpage: int
+    cpages: int
+    can_edit_any: bool = False
+    status_totals: dict = field(default_factory=dict)
+
+    @property
+    def function_options(self):
+        """(id, name indented by depth) for the function filter."""
+        return [(f.id, "\u00a0\u00a0" * depth + f.name) for f, depth in self.functions]
+
+    @property
+    def rows_hidden_by_filters(self):
+        return self.total_tasks - self.matching_tasks
+
+    @property
+    def columns_hidden_by_filters(self):
+        return self.total_hats - self.matching_hats
+
+    @property
+    def columns_hidden_by_limit(self):
+        return self.matching_hats - len(self.columns)
+
+    @property
+    def rows_shown(self):
+        return sum(len(g.rows) for g in self.groups)
+
+    @property
+    def first_row(self):
+        return (self.page - 1) * PER_PAGE + 1 if self.rows_shown else 0
+
+    @property
+    def last_row(self):
+        return self.first_row + self.rows_shown - 1 if self.rows_shown else 0
+
+    @property
+    def first_column(self):
+        return (self.cpage - 1) * MAX_COLUMNS + 1 if self.columns else 0
+
+    @property
+    def last_column(self):
+        return self.first_column + len(self.columns) - 1 if self.columns else 0
+
+
+def functions_in_tree_order(functions):
+    """[(Function, depth)] depth-first, siblings by (position, name)."""
+    children = defaultdict(list)
+    ids = {f.id for f in functions}
+    for f in functions:
+        children[f.parent_id if f.parent_id in ids else None].append(f)
+    for kids in children.values():
+        kids.sort(key=lambda f: (f.position, f.name.lower(), f.id))
+    out, seen = [], set()
+    stack = [(f, 0) for f in reversed(children[None])]
+    while stack:
+        f, depth = stack.pop()
+        if f.id in seen:
+            continue
+        seen.add(f.id)
+        out.append((f, depth))
+        stack.extend((c, depth + 1) for c in reversed(children[f.id]))
+    for f in functions:  # anything left in a cycle still gets a place
+        if f.id not in seen:
+            out.append((f, 0))
+    return out
+
+
+def row_and_counts(task, hat_ids=()):
+    """The letters of one task by hat, and the column counts (over all tasks) of
+    every hat on that row and of `hat_ids`. One query.
+
+    Returns ({hat_id: frozenset}, {hat_id: {letter: count}})."""
+    on_row = Responsibility.objects.filter(task_id=task.id).values("hat_id")
+    found = (
+        Responsibility.objects.filter(org_id=task.org_id)
+        .filter(Q(hat_id__in=on_row) | Q(hat_id__in=list(hat_ids)))
+        .values_list("hat_id", "letter")
+        .annotate(n=Count("id"), here=Count("id", filter=Q(task_id=task.id)))
+        .order_by()
+    )
+    row = defaultdict(set)
+    counts = {hat_id: dict.fromkeys(raci.LETTERS, 0) for hat_id in hat_ids}
+    for hat_id, letter, n, here in found:
+        counts.setdefault(hat_id, dict.fromkeys(raci.LETTERS, 0))[letter] = n
+        if here:
+            row[hat_id].add(letter)
+    return {hat_id: frozenset(letters) for hat_id, letters in row.items()}, counts
+
+
+def build_matrix(access, filters):
+    """The matrix page of the caller's organisation under `filters`. Seven queries."""
+    org = access.org
+    functions = list(
+        Function.objects.for_org(org).only("id", "name", "parent_id", "position", "head_id")
+    )
+    hats = list(
+        Hat.objects.for_org(org)
+        .only("id", "title", "function_id", "position")
+        .order_by("position", "title", "id")
+    )
+    wearers = list(
+        Assignment.objects.for_org(org)
+        .filter(ended__isnull=True, person__active=True)
+        .select_related("person")
+        .only("id", "hat_id", "share", "person__id", "person__name", "person__active")
+        .order_by("person__name", "id")
+    )
+    areas = list(Area.objects.for_org(org).only("id", "name", "position"))
+    tasks = list(
+        Task.objects.for_org(org)
+        .only("id", "name", "area_id", "position")
+        .order_by("position", "id")
+    )
+    letters = defaultdict(set)
+    for task_id, hat_id, letter in Responsibility.objects.for_org(org).values_list(
+        "task_id", "hat_id", "letter"
+    ):
+        letters[(task_id, hat_id)].add(letter)
+    people = list(Person.objects.for_org(org).filter(active=True).only("id", "name"))
+
+    # Columns: hats in function tree order, narrowed by function and person.
+    ordered = functions_in_tree_order(functions)
+    function_by_id = {f.id: f for f in functions}
+    hats_by_function = defaultdict(list)
+    for hat in hats:
+        hats_by_function[hat.function_id].append(hat)
+    wearers_by_hat = defaultdict(list)
+    for a in wearers:
+        wearers_by_hat[a.hat_id].append(a)
+    if filters.function and filters.function not in function_by_id:
+        filters.function = None
+    if filters.person and filters.person not in {p.id for p in people}:
+        filters.person = None
+    allowed_functions = None
+    if filters.function:
+        allowed_functions = subtree_ids({f.id: f.parent_id for f in functions}, [filters.function])
+    person_hats = None
+    if filters.person:
+        person_hats = {a.hat_id for a in wearers if a.person_id == filters.person}
+    matching = []  # (function, depth, hat)
+    for function, depth in ordered:
+        if allowed_functions is not None and function.id not in allowed_functions:
+            continue
+        for hat in hats_by_function.get(function.id, ()):
+            if person_hats is not None and hat.id not in person_hats:
+                continue
+            matching.append((function, depth, hat))
+
+    cpages = max(1, -(-len(matching) // MAX_COLUMNS))
+    cpage = min(filters.cpage, cpages)
+    filters.cpage = cpage
+    visible = matching[(cpage - 1) * MAX_COLUMNS : cpage * MAX_COLUMNS]
+
+    # Rows: tasks in area order (tasks without an area last), narrowed by the filters.
+    area_ids = {a.id for a in areas}
+    if isinstance(filters.area, int) and filters.area not in area_ids:
+        filters.area = None
+    all_hat_ids = [h.id for h in hats]
+    cells_of_task = defaultdict(dict)
+    for (task_id, hat_id), found in letters.items():
+        cells_of_task[task_id][hat_id] = frozenset(found)
+    area_rank = {a.id: i for i, a in enumerate(areas)}
+    tasks.sort(key=lambda t: (area_rank.get(t.area_id, len(areas)), t.position, t.id))
+    statuses = {}
+    status_totals = dict.fromkeys(raci.STATUS_LABELS, 0)
+    matching_tasks = []
+    for task in tasks:
+        row = cells_of_task.get(task.id, {})
+        status = raci.task_status(row.values())
+        statuses[task.id] = status
+        status_totals[status.key] += 1
+        if filters.area == NO_AREA and task.area_id in area_ids:
+            continue
+        if isinstance(filters.area, int) and task.area_id != filters.area:
+            continue
+        if person_hats is not None and not any(h in person_hats for h in row):
+            continue
+        if filters.problems and status.ok:
+            continue
+        matching_tasks.append(task)
+
+    pages = max(1, -(-len(matching_tasks) // PER_PAGE))
+    page = min(filters.page, pages)
+    filters.page = page
+    shown = matching_tasks[(page - 1) * PER_PAGE : page * PER_PAGE]
+
+    counts = defaultdict(lambda: dict.fromkeys(raci.LETTERS, 0))
+    for (_task_id, hat_id), found in letters.items():
+        for letter in found:
+            counts[hat_id][letter] += 1
+    editable = {hat.id: access.can_edit_cell(hat) for _f, _d, hat in visible}
+    column_groups, columns = [], []
+    for function, depth, hat in visible:
+        column = Column(
+            hat=hat,
+            function=function,
+            wearers=wearers_by_hat.get(hat.id, []),
+            counts=dict(counts[hat.id]),
+            editable=editable[hat.id],
+        )
+        if not column_groups or column_groups[-1].function.id != function.id:
+            column_groups.append(ColumnGroup(function, depth))
+        column_groups[-1].columns.append(column)
+        columns.append(column)
+
+    area_by_id = {a.id: a for a in areas}
+    groups = []
+    for task in shown:
+        area = area_by_id.get(task.area_id)
+        if not groups or groups[-1].area is not area:
+            groups.append(AreaGroup(area))
+        row = cells_of_task.get(task.id, {})
+        cells = [CellView(task, c.hat, row.get(c.hat.id, frozenset()), c.editable) for c in columns]
+        groups[-1].rows.append(Row(task, statuses[task.id], cells))
+
+    return Matrix(
+        filters=filters,
+        groups=groups,
+        column_groups=column_groups,
+        columns=columns,
+        functions=ordered,
+        areas=areas,
+        people=people,
+        total_tasks=len(tasks),
+        total_hats=len(all_hat_ids),
+        matching_tasks=len(matching_tasks),
+        matching_hats=len(matching),
+        page=page,
+        pages=pages,
+        cpage=cpage,
+        cpages=cpages,
+        can_edit_any=any(editable.values()),
+        status_totals=status_totals,
+    )

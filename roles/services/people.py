@@ -1,0 +1,430 @@
+"""People: the people list and person view (prepared structures), and the writes
+(add, edit, invite, deactivate)."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, prefetch_related_objects
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from .. import raci
+from ..access import subtree_ids
+from ..models import (
+    Acknowledgement,
+    Assignment,
+    Function,
+    HatChange,
+    HatRevision,
+    Person,
+    Responsibility,
+    User,
+)
+from ..revisions import diff_snapshots
+from .functions import group_by_area
+
+
+class LastAdmin(Exception):
+    """The organisation would be left without an active admin."""
+
+
+class InviteRefused(Exception):
+    pass
+
+
+# Acknowledgement status -------------------------------------------------------
+@dataclass
+class AckStatus:
+    """Where one wearer stands with the current revision of one hat."""
+
+    current: int  # the hat's current revision number (0: never published)
+    confirmed: int = 0  # the latest revision number they confirmed
+    confirmed_at: object = None
+
+    @property
+    def published(self):
+        return self.current > 0
+
+    @property
+    def up_to_date(self):
+        return self.published and self.confirmed == self.current
+
+    @property
+    def behind(self):
+        """Confirmed an older revision; the current one asks again."""
+        return self.published and 0 < self.confirmed < self.current
+
+
+def latest_acknowledgements(org, person_ids=None, hat_ids=None):
+    """{(person_id, hat_id): (revision number, when)} of the latest confirmation. One query."""
+    qs = Acknowledgement.objects.for_org(org)
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=person_ids)
+    if hat_ids is not None:
+        qs = qs.filter(hat_id__in=hat_ids)
+    latest = {}
+    for pid, hid, number, when in qs.values_list(
+        "person_id", "hat_id", "revision__number", "created"
+    ):
+        key = (pid, hid)
+        if key not in latest or number > latest[key][0]:
+            latest[key] = (number, when)
+    return latest
+
+
+def ack_status(hat, person_id, latest):
+    number, when = latest.get((person_id, hat.id), (0, None))
+    return AckStatus(current=hat.revision, confirmed=number, confirmed_at=when)
+
+
+# Person view: what am I responsible for ------------------------------------------
+@dataclass
+class Duties:
+    areas: list = field(default_factory=list)  # AreaGroup of TaskRow(task, cells=[(hat, "A/R")])
+    counts: dict = field(default_factory=dict)  # {"A": n, "R": n, "C": n, "I": n} distinct tasks
+    total: int = 0
+
+
+def duties_of_hats(org, hats):
+    """Tasks the given hats hold any letter for, grouped by area, with counts of
+    tasks per letter. One query."""
+    by_task, tasks = {}, {}
+    for r in (
+        Responsibility.objects.for_org(org)
+        .filter(hat__in=[h.id for h in hats])
+        .select_related("task__area")
+    ):
+        by_task.setdefault(r.task_id, {}).setdefault(r.hat_id, set()).add(r.letter)
+        tasks[r.task_id] = r.task
+    return duties_from_cells(hats, by_task, tasks)
+
+
+# People list ---------------------------------------------------------------------
+@dataclass
+class PersonRow:
+    person: Person
+    assignments: list = field(default_factory=list)  # current, hat and function preloaded
+    share: int = 0
+    accountable: int = 0
+    responsible: int = 0
+    overloaded: bool = False
+    too_many_accountable: bool = False
+    confirm_total: int = 0  # published hats in the caller's functions
+    confirmed: int = 0
+    unconfirmed: list = field(default_factory=list)  # hat titles
+    show_confirmations: bool = False
+
+
+def people_rows(org, access, function_id=None):
+    """Everyone (or everyone in a function and its sub-functions) with their hats,
+    total share, A and R counts and, for managers, who has confirmed their hats.
+    Five queries whatever the size."""
+    people = list(Person.objects.for_org(org).order_by("-active", "name"))
+    assignments = list(
+        Assignment.objects.for_org(org)
+        .filter(ended__isnull=True)
+        .select_related("hat__function")
+        .order_by("hat__title")
+    )
+    if function_id is not None:
+        tree = Function.objects.for_org(org).values_list("id", "parent_id", "head_id")
+        parent_of = {fid: parent for fid, parent, _ in tree}
+        inside = subtree_ids(parent_of, [function_id])
+        keep = {a.person_id for a in assignments if a.hat.function_id in inside}
+        keep |= {head for fid, _, head in tree if fid in inside and head}
+        people = [p for p in people if p.id in keep]
+    letters = {}  # hat_id -> {"A": {task ids}, "R": {...}}
+    for hid, tid, letter in (
+        Responsibility.objects.for_org(org)
+        .filter(letter__in=("A", "R"))
+        .values_list("hat_id", "task_id", "letter")
+    ):
+        letters.setdefault(hid, {"A": set(), "R": set()})[letter].add(tid)
+    latest = latest_acknowledgements(org) if access.is_manager else {}
+    managed = access.managed_function_ids
+    by_person = {}
+    for a in assignments:
+        by_person.setdefault(a.person_id, []).append(a)
+    rows = []
+    for p in people:
+        row = PersonRow(p, by_person.get(p.id, []), show_confirmations=access.is_manager)
+        a_tasks, r_tasks = set(), set()
+        for a in row.assignments:
+            row.share += a.share or 0
+            held = letters.get(a.hat_id)
+            if held:
+                a_tasks |= held["A"]
+                r_tasks |= held["R"]
+            if access.is_manager and a.hat.function_id in managed and a.hat.revision:
+                row.confirm_total += 1
+                if ack_status(a.hat, p.id, latest).up_to_date:
+                    row.confirmed += 1
+                else:
+                    row.unconfirmed.append(a.hat.title)
+        row.accountable, row.responsible = len(a_tasks), len(r_tasks)
+        row.overloaded = row.share > org.overload_share
+        row.too_many_accountable = row.accountable > org.max_accountable
+        rows.append(row)
+    return rows
+
+
+# Writes -------------------------------------------------------------------------------
+def other_active_admins(person):
+    return (
+        Person.objects.for_org(person.org)
+        .filter(access=Person.ADMIN, active=True)
+        .exclude(pk=person.pk)
+        .exists()
+    )
+
+
+def check_keeps_an_admin(person, access, active):
+    """Refuse to leave the organisation without an active admin."""
+    was_admin = person.access == Person.ADMIN and person.active
+    stays_admin = access == Person.ADMIN and active
+    if was_admin and not stays_admin and not other_active_admins(person):
+        raise LastAdmin(
+            _("%(name)s is the organisation's last admin. Make someone else an admin first.")
+            % {"name": person.name}
+        )
+
+
+@transaction.atomic
+def add_person(org, name, email, access=Person.MEMBER, hat=None, share=None, author=None):
+    """Add a person, optionally wearing a hat at once."""
+    person = Person.objects.create(org=org, name=name, email=email, access=access)
+    if hat is not None:
+        Assignment.objects.create(org=org, hat=hat, person=person, share=share)
+        HatChange.objects.create(
+            org=org, hat=hat, author=author, kind=HatChange.WEARER, field="wearer", new=name
+        )
+    return person
+
+
+@transaction.atomic
+def update_person(person, name, email, access, active, author=None):
+    """Edit a person; deactivating ends their assignments (see deactivate)."""
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    check_keeps_an_admin(locked, access, active)
+    was_active = locked.active
+    locked.name, locked.email, locked.access, locked.active = name, email, access, active
+    locked.save()
+    if was_active and not active:
+        end_assignments(locked, author)
+        Function.objects.filter(org_id=locked.org_id, head=locked).update(head=None)
+    return locked
+
+
+def end_assignments(person, author=None):
+    current = list(
+        Assignment.objects.filter(person=person, ended__isnull=True).select_related("hat")
+    )
+    now = timezone.now()
+    Assignment.objects.filter(pk__in=[a.pk for a in current]).update(ended=now)
+    HatChange.objects.bulk_create(
+        [
+            HatChange(
+                org_id=person.org_id,
+                hat=a.hat,
+                author=author,
+                kind=HatChange.WEARER,
+                field="wearer",
+                old=person.name,
+            )
+            for a in current
+        ]
+    )
+    return len(current)
+
+
+@transaction.atomic
+def deactivate_person(person, author=None):
+    """End the person's current assignments (their hats stay, now vacant) and
+    close their access. History is kept. Returns how many assignments ended."""
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    check_keeps_an_admin(locked, locked.access, False)
+    ended = end_assignments(locked, author)
+    # Their functions lose their head (an inactive person holds nothing from above).
+    Function.objects.filter(org_id=locked.org_id, head=locked).update(head=None)
+    Person.objects.filter(pk=locked.pk).update(active=False)
+    return ended
+
+
+@transaction.atomic
+def invite_person(request, person):
+    """Give the person a login if they have none and email them a link: a
+    single-use, expiring set-password link, or a sign-in link when the login
+    already has a password."""
+    locked = Person.objects.select_for_update().select_related("org").get(pk=person.pk)
+    if not locked.active:
+        raise InviteRefused(_("%(name)s is inactive.") % {"name": locked.name})
+    user = locked.user
+    if user is None:
+        user = User.objects.filter(email__iexact=locked.email).first()
+        if user is not None and (
+            Person.objects.filter(org_id=locked.org_id, user=user).exclude(pk=locked.pk).exists()
+        ):
+            raise InviteRefused(
+                _("The login %(email)s already belongs to another person here.")
+                % {"email": locked.email}
+            )
+        if user is None:
+            user = User(email=locked.email, name=locked.name)
+            user.set_unusable_password()
+            user.save()
+        Person.objects.filter(pk=locked.pk).update(user=user)
+    context = {
+        "person": locked,
+        "org": locked.org,
+        "inviter": request.access.person,
+        "sign_in_url": request.build_absolute_uri(reverse("login")),
+        "set_password_url": "",
+    }
+    if not user.has_usable_password():
+        path = reverse(
+            "password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        context["set_password_url"] = request.build_absolute_uri(path)
+    subject = render_to_string("registration/invite_subject.txt", context).strip()
+    body = render_to_string("registration/invite_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+    return user
+
+
+# My hats ------------------------------------------------------------------------------
+@dataclass
+class WornHat:
+    assignment: Assignment
+    snapshot: dict  # what the wearer reads: the current revision's, else live data
+    revision: object  # the current HatRevision, or None when never published
+    status: AckStatus
+    confirmed_revision: object = None  # the latest HatRevision they confirmed
+    changes: list = field(default_factory=list)  # since the revision they confirmed
+
+    @property
+    def hat(self):
+        return self.assignment.hat
+
+
+def live_snapshot(hat, cells, tasks):
+    """The shape of services.hats.snapshot_hat, from preloaded rows (no queries)."""
+
+    def task_key(tid):
+        t = tasks[tid]
+        return (t.area.position if t.area else 10**9, t.area_id or 0, t.position, t.id)
+
+    duties, involved = [], []
+    for tid in sorted(cells, key=task_key):
+        t = tasks[tid]
+        row = {
+            "task": t.name,
+            "area": t.area.name if t.area else "",
+            "letters": raci.format_cell(cells[tid]),
+        }
+        (duties if cells[tid] & {"A", "R"} else involved).append(row)
+    return {
+        "title": hat.title,
+        "function": hat.function.name,
+        "purpose": hat.purpose,
+        "product": hat.product,
+        "authority": hat.authority,
+        "reports_to": hat.reports_to.title if hat.reports_to_id else "",
+        "notes": hat.notes,
+        "kpis": [
+            {"name": k.name, "target": k.target, "unit": k.unit, "period": k.period}
+            for k in hat.kpis.all()
+        ],
+        "checklist": [c.text for c in hat.checklist.all()],
+        "duties": duties,
+        "involved": involved,
+    }
+
+
+def my_hats(org, person):
+    """Every hat `person` wears now, as they read it, with their confirmation
+    status and what changed since the revision they confirmed; and the tasks
+    they hold letters for. Six queries whatever the size."""
+    assignments = list(
+        Assignment.objects.for_org(org)
+        .filter(person=person, ended__isnull=True)
+        .select_related("hat__function", "hat__reports_to")
+        .order_by("hat__function__name", "hat__title")
+    )
+    hats = [a.hat for a in assignments]
+    hat_ids = [h.id for h in hats]
+    current = {
+        r.hat_id: r
+        for r in HatRevision.objects.for_org(org).filter(
+            hat_id__in=hat_ids, number=F("hat__revision")
+        )
+    }
+    confirmed = {}
+    for ack in (
+        Acknowledgement.objects.for_org(org)
+        .filter(person=person, hat_id__in=hat_ids)
+        .select_related("revision")
+    ):
+        best = confirmed.get(ack.hat_id)
+        if best is None or ack.revision.number > best[0].revision.number:
+            confirmed[ack.hat_id] = (ack, ack.revision)
+    unpublished = [h for h in hats if h.id not in current]
+    if unpublished:
+        prefetch_related_objects(unpublished, "kpis", "checklist")
+    cells, tasks = {}, {}
+    for r in (
+        Responsibility.objects.for_org(org).filter(hat_id__in=hat_ids).select_related("task__area")
+    ):
+        cells.setdefault(r.hat_id, {}).setdefault(r.task_id, set()).add(r.letter)
+        tasks[r.task_id] = r.task
+    worn = []
+    for a in assignments:
+        hat = a.hat
+        revision = current.get(hat.id)
+        ack, ack_revision = confirmed.get(hat.id, (None, None))
+        status = AckStatus(
+            current=revision.number if revision else 0,
+            confirmed=ack_revision.number if ack_revision else 0,
+            confirmed_at=ack.created if ack else None,
+        )
+        item = WornHat(
+            assignment=a,
+            snapshot=revision.snapshot
+            if revision
+            else live_snapshot(hat, cells.get(hat.id, {}), tasks),
+            revision=revision,
+            status=status,
+            confirmed_revision=ack_revision,
+        )
+        if status.behind:
+            item.changes = diff_snapshots(ack_revision.snapshot, revision.snapshot)
+        worn.append(item)
+    # The person view of the matrix, from the same rows.
+    by_task = {}
+    for hid, task_cells in cells.items():
+        for tid, letters in task_cells.items():
+            by_task.setdefault(tid, {})[hid] = letters
+    return worn, duties_from_cells(hats, by_task, tasks)
+
+
+def duties_from_cells(hats, by_task, tasks):
+    """Duties from {task_id: {hat_id: letters}} and preloaded tasks."""
+    hat_by_id = {h.id: h for h in hats}
+    counts = dict.fromkeys(raci.ORDER, 0)
+    cells_of = {}
+    for tid, by_hat in by_task.items():
+        for letter in set().union(*by_hat.values()):
+            counts[letter] += 1
+        rows = [(hat_by_id[hid], raci.format_cell(ls)) for hid, ls in by_hat.items()]
+        rows.sort(key=lambda row: (row[0].title.lower(), row[0].id))
+        cells_of[tid] = rows
+    return Duties(group_by_area(tasks, cells_of), counts, len(by_task))

@@ -1,0 +1,409 @@
+"""The CEO's map at /o/<slug>/: the org chart of functions → hats → wearers,
+the hatting health panel with its trend, the workload chart, and the
+organisation's thresholds."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import health as hc
+from ..access import org_view
+from ..forms.org import ThresholdsForm
+from ..models import HealthSnapshot
+
+TREND_DAYS = 90
+# Offenders listed per check before the list says "and N more".
+OFFENDER_LIMIT = 200
+_SENTINEL = 987654321
+
+
+class Links:
+    """URLs of other pages, reversed once per name and filled in per id. A page
+    that does not exist (yet) gives None, and the template prints plain text."""
+
+    def __init__(self, slug):
+        self.slug = slug
+        self._patterns = {}
+
+    def _pattern(self, name, kwarg):
+        key = (name, kwarg)
+        if key not in self._patterns:
+            kwargs = {"org": self.slug}
+            if kwarg:
+                kwargs[kwarg] = _SENTINEL
+            try:
+                self._patterns[key] = reverse(name, kwargs=kwargs)
+            except NoReverseMatch:
+                self._patterns[key] = None
+        return self._patterns[key]
+
+    def url(self, name, kwarg=None, pk=None):
+        pattern = self._pattern(name, kwarg)
+        if pattern is None:
+            return None
+        if not kwarg:
+            return pattern
+        head, _sentinel, tail = pattern.rpartition(str(_SENTINEL))
+        return f"{head}{pk}{tail}"
+
+    def function(self, pk):
+        return self.url("roles:function-detail", "function_id", pk)
+
+    def hat(self, pk):
+        return self.url("roles:hat-detail", "hat_id", pk)
+
+    def person(self, pk):
+        return self.url("roles:person-detail", "person_id", pk)
+
+    def task(self, pk):
+        """A task is fixed in its row of the matrix (problems shown)."""
+        matrix = self.url("roles:matrix")
+        if matrix:
+            return f"{matrix}?problems=1#task-{pk}"
+        return self.url("roles:task-detail", "task_id", pk)
+
+    def new_hat(self, function_id):
+        return self.url("roles:hat-create", "function_id", function_id) or self.function(
+            function_id
+        )
+
+    def offender(self, check_key, o, access):
+        """Where an offender is fixed: a function without a hat gets "new hat"
+        when the caller may add one there."""
+        if o.kind == "function":
+            if check_key == "function_hats" and access.can_edit_function(o.id):
+                return self.new_hat(o.id)
+            return self.function(o.id)
+        return {"hat": self.hat, "person": self.person, "task": self.task}[o.kind](o.id)
+
+
+# The chart -------------------------------------------------------------------
+
+
+@dataclass
+class WearerBox:
+    name: str
+    share: int | None
+    href: str | None
+
+
+@dataclass
+class HatBox:
+    title: str
+    href: str | None
+    wearers: list
+    held_by: str = ""  # vacant: the head who holds it from above
+    gaps: list = field(default_factory=list)
+
+
+@dataclass
+class FunctionBox:
+    id: int
+    name: str
+    href: str | None
+    head: str
+    head_href: str | None
+    depth: int
+    hats: list
+    children: list
+    gaps: list = field(default_factory=list)
+    new_hat_href: str | None = None
+
+    @property
+    def row(self):
+        """Children of the top of the tree stand side by side (wrapping); deeper ones stack."""
+        return self.depth == 0
+
+
+def chart(data, links, health, access):
+    """FunctionBox roots built from OrgData. Gaps inside the boxes are shown to
+    managers and admins; "add a hat" where the caller may add one."""
+    show_gaps = access.is_manager
+    people = {p.id: p for p in data.people}
+    functions = {f.id: f for f in data.functions}
+    wears = {}
+    for w in data.wears:
+        wears.setdefault(w.hat_id, []).append(w)
+    no_purpose = {h.id for h in data.hats if not (h.purpose or "").strip()}
+    owning = {hat_id for _t, hat_id, letter in data.cells if letter in ("R", "A")}
+    unconfirmed = {}
+    for o in next(c for c in health.checks if c.key == "hat_confirmed").offenders:
+        unconfirmed[o.id] = unconfirmed.get(o.id, 0) + 1
+
+    hats_of = {}
+    for h in data.hats:
+        worn = sorted(wears.get(h.id, []), key=lambda w: people[w.person_id].name)
+        gaps = []
+        if show_gaps:
+            if h.id in no_purpose:
+                gaps.append(_("no purpose"))
+            if h.id not in owning:
+                gaps.append(_("no task R or A"))
+            if unconfirmed.get(h.id):
+                gaps.append(_("%(n)s not confirmed") % {"n": unconfirmed[h.id]})
+        held_by = ""
+        if not worn:
+            holder = hc.holder_of(data, h.function_id, functions)
+            held_by = people[holder].name if holder in people else "—"
+        hats_of.setdefault(h.function_id, []).append(
+            HatBox(
+                h.title,
+                links.hat(h.id),
+                [
+                    WearerBox(people[w.person_id].name, w.share, links.person(w.person_id))
+                    for w in worn
+                ],
+                held_by,
+                gaps,
+            )
+        )
+    boxes = {}
+    for f in data.functions:
+        head = people.get(f.head_id)
+        boxes[f.id] = FunctionBox(
+            f.id,
+            f.name,
+            links.function(f.id),
+            head.name if head else "",
+            links.person(head.id) if head else None,
+            0,
+            hats_of.get(f.id, []),
+            [],
+            [] if f.id in hats_of else [_("no hat")],
+            links.new_hat(f.id) if access.can_edit_function(f.id) else None,
+        )
+    roots = []
+    for f in data.functions:
+        parent = boxes.get(f.parent_id) if f.parent_id != f.id else None
+        (parent.children if parent else roots).append(boxes[f.id])
+
+    # Depths, guarding against a corrupt cycle; nodes only reachable through one are dropped.
+    seen, stack = set(), [(r, 0) for r in roots]
+    while stack:
+        node, depth = stack.pop()
+        if node.id in seen:
+            continue
+        seen.add(node.id)
+        node.depth = depth
+        node.children = [c for c in node.children if c.id not in seen]
+        stack.extend((c, depth + 1) for c in node.children)
+    return roots
+
+
+# The health panel --------------------------------------------------------------
+
+
+@dataclass
+class OffenderRow:
+    label: str
+    href: str | None
+
+
+@dataclass
+class CheckRow:
+    key: str
+    label: str
+    passing: int
+    total: int
+    percent: int
+    step: int  # percent rounded down to a step of 5, for the bar's CSS class
+    groups: list  # [(label, [OffenderRow])]
+    more: int = 0
+
+    @property
+    def ok(self):
+        return self.passing == self.total
+
+    @property
+    def failing(self):
+        return self.total - self.passing
+
+    @property
+    def open(self):
+        """Short lists of offenders show at once; long ones wait for a click."""
+        return self.failing <= 10
+
+
+def step_of(ratio):
+    return max(0, min(100, int(ratio * 100) // 5 * 5))
+
+
+def check_rows(health, links, access):
+    rows = []
+    for check in health.checks:
+        budget, groups = OFFENDER_LIMIT, []
+        for label, offenders in check.grouped():
+            shown = offenders[:budget]
+            budget -= len(shown)
+            if shown:
+                groups.append(
+                    (
+                        label,
+                        [OffenderRow(o.label, links.offender(check.key, o, access)) for o in shown],
+                    )
+                )
+        rows.append(
+            CheckRow(
+                check.key,
+                check.label,
+                check.passing,
+                check.total,
+                round(check.ratio * 100),
+                step_of(check.ratio),
+                groups,
+                max(0, len(check.offenders) - OFFENDER_LIMIT),
+            )
+        )
+    return rows
+
+
+@dataclass
+class Trend:
+    points: str  # SVG polyline points
+    last: tuple | None  # (x, y) of the latest point
+    first_date: datetime.date | None
+    first_percent: int
+    last_percent: int
+    low: int
+    high: int
+    days: int
+
+
+TREND_W, TREND_H = 300, 60
+
+
+def trend(org, today, current):
+    """The last 90 days of snapshots as SVG points, with today's live score. One query."""
+    start = today - datetime.timedelta(days=TREND_DAYS - 1)
+    series = dict(
+        HealthSnapshot.objects.for_org(org)
+        .filter(date__gte=start, date__lte=today)
+        .order_by("date")
+        .values_list("date", "score")
+    )
+    series[today] = current
+    dates = sorted(series)
+    coords = []
+    for d in dates:
+        x = (d - start).days / (TREND_DAYS - 1) * TREND_W
+        y = TREND_H - series[d] * TREND_H
+        coords.append((round(x, 1), round(y, 1)))
+    percents = [round(series[d] * 100) for d in dates]
+    return Trend(
+        " ".join(f"{x},{y}" for x, y in coords),
+        coords[-1] if coords else None,
+        dates[0] if dates else None,
+        percents[0],
+        percents[-1],
+        min(percents),
+        max(percents),
+        len(dates),
+    )
+
+
+@org_view()
+def org_map(request):
+    acc = request.access
+    org = acc.org
+    data = hc.load(org)
+    health = hc.evaluate(data)
+    links = Links(org.slug)
+    context = {
+        "nav": "map",
+        "tree": chart(data, links, health, acc),
+        "function_count": len(data.functions),
+        "show_health": acc.is_manager,
+        "me_href": links.url("roles:me"),
+    }
+    if acc.is_manager:
+        context.update(
+            checks=check_rows(health, links, acc),
+            score=round(health.score * 100),
+            score_step=step_of(health.score),
+            passing=health.passing,
+            total=health.total,
+            trend=trend(org, timezone.localdate(), health.score),
+            trend_w=TREND_W,
+            trend_h=TREND_H,
+            workload_href=links.url("roles:workload"),
+            settings_href=links.url("roles:org-settings") if acc.is_admin else None,
+        )
+    else:
+        confirmed = next(c for c in health.checks if c.key == "hat_confirmed")
+        hats = {h.id: h for h in data.hats}
+        context["my_gaps"] = [
+            OffenderRow(
+                _("%(hat)s, revision %(number)s")
+                % {"hat": hats[o.id].title, "number": hats[o.id].revision},
+                links.hat(o.id),
+            )
+            for o in confirmed.offenders
+            if o.person_id == acc.person.id
+        ]
+    return render(request, "roles/map.html", context)
+
+
+# Workload ----------------------------------------------------------------------
+
+
+@dataclass
+class LoadBar:
+    row: hc.LoadRow
+    href: str | None
+    share_step: int
+    a_step: int
+    hats_step: int
+
+
+@org_view("manager")
+def workload(request):
+    acc = request.access
+    org = acc.org
+    data = hc.load(org)
+    rows = hc.workload(data)
+    links = Links(org.slug)
+    # Bars are scaled to the largest value on the page, or the threshold if larger.
+    limits = data.thresholds
+    top_share = max([limits.overload_share] + [r.share for r in rows])
+    top_a = max([limits.max_accountable] + [r.a_count for r in rows])
+    top_hats = max([limits.max_hats] + [r.hats for r in rows])
+    bars = [
+        LoadBar(
+            r,
+            links.person(r.person_id),
+            step_of(r.share / top_share),
+            step_of(r.a_count / top_a),
+            step_of(r.hats / top_hats),
+        )
+        for r in rows
+    ]
+    return render(
+        request,
+        "roles/workload.html",
+        {
+            "nav": "map",
+            "bars": bars,
+            "limits": limits,
+            "overloaded": sum(r.overloaded for r in rows),
+            "map_href": links.url("roles:org-map"),
+        },
+    )
+
+
+# Settings ----------------------------------------------------------------------
+
+
+@org_view("admin")
+def org_settings(request):
+    org = request.access.org
+    form = ThresholdsForm(request.POST if request.method == "POST" else None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The thresholds were saved."))
+        return redirect("roles:org-settings", org=org.slug)
+    return render(request, "roles/settings.html", {"form": form, "nav": "settings"})

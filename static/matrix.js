@@ -1,0 +1,205 @@
+// The RACI matrix: keyboard movement between cells (roving tabindex), a small
+// menu of choices, and letter keys that set a cell directly. The writes go
+// through the #cell-menu form: htmx posts it and swaps the answer in place;
+// without htmx the same form posts normally and the server redirects back.
+(function () {
+  "use strict";
+  var table = document.getElementById("matrix");
+  if (!table) { return; }
+  var menu = document.getElementById("cell-menu");
+  var current = null;    // the cell-btn that has the roving tabindex
+  var lastCellId = null; // the <td> id to focus again after a write
+
+  function cells() { return Array.prototype.slice.call(table.querySelectorAll(".cell-btn")); }
+
+  function rows() {
+    return Array.prototype.slice.call(table.querySelectorAll("tbody tr")).filter(function (tr) {
+      return tr.querySelector(".cell-btn");
+    });
+  }
+
+  function setCurrent(btn, focus) {
+    if (!btn) { return; }
+    if (current && current !== btn && document.body.contains(current)) { current.tabIndex = -1; }
+    btn.tabIndex = 0;
+    current = btn;
+    if (focus) { btn.focus(); }
+  }
+
+  function position(btn) {
+    var tr = btn.closest("tr");
+    var list = rows();
+    var r = list.indexOf(tr);
+    var c = Array.prototype.slice.call(tr.querySelectorAll(".cell-btn")).indexOf(btn);
+    return { rows: list, r: r, c: c };
+  }
+
+  function move(btn, dr, dc, edge) {
+    var p = position(btn);
+    var r = Math.max(0, Math.min(p.rows.length - 1, p.r + dr));
+    var rowCells = p.rows[r].querySelectorAll(".cell-btn");
+    var c = edge === "start" ? 0 : edge === "end" ? rowCells.length - 1 : p.c + dc;
+    c = Math.max(0, Math.min(rowCells.length - 1, c));
+    setCurrent(rowCells[c], true);
+  }
+
+  function editable(btn) { return btn && btn.tagName === "A" && btn.dataset.task; }
+
+  function submit(btn, letters) {
+    if (!menu || !editable(btn)) { return; }
+    menu.elements.task.value = btn.dataset.task;
+    menu.elements.hat.value = btn.dataset.hat;
+    menu.elements.expected.value = btn.dataset.letters || "";
+    menu.elements.letters.value = letters;
+    lastCellId = btn.closest("td").id;
+    closeMenu(false);
+    if (menu.requestSubmit) { menu.requestSubmit(); } else { menu.submit(); }
+  }
+
+  function menuItems() { return Array.prototype.slice.call(menu.querySelectorAll("[role=menuitem]")); }
+
+  function openMenu(btn) {
+    if (!menu || !editable(btn)) { return; }
+    var rect = btn.getBoundingClientRect();
+    menu.hidden = false;
+    menu.style.top = (window.scrollY + rect.bottom) + "px";
+    menu.style.left = (window.scrollX + rect.left) + "px";
+    menu.dataset.for = btn.closest("td").id;
+    btn.setAttribute("aria-expanded", "true");
+    var items = menuItems();
+    var chosen = items.filter(function (i) { return i.dataset.letters === (btn.dataset.letters || ""); })[0];
+    (chosen || items[0]).focus();
+  }
+
+  function menuOwner() {
+    var td = menu && menu.dataset.for && document.getElementById(menu.dataset.for);
+    return td ? td.querySelector(".cell-btn") : null;
+  }
+
+  function closeMenu(refocus) {
+    if (!menu || menu.hidden) { return; }
+    var owner = menuOwner();
+    menu.hidden = true;
+    if (owner) {
+      owner.removeAttribute("aria-expanded");
+      if (refocus) { setCurrent(owner, true); }
+    }
+  }
+
+  var LETTERS = { r: "R", a: "A", c: "C", i: "I" };
+
+  table.addEventListener("keydown", function (event) {
+    var btn = event.target.closest(".cell-btn");
+    if (!btn || event.altKey || event.ctrlKey || event.metaKey) { return; }
+    var key = event.key;
+    var moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    if (moves[key]) {
+      event.preventDefault();
+      move(btn, moves[key][0], moves[key][1]);
+    } else if (key === "Home" || key === "End") {
+      event.preventDefault();
+      move(btn, 0, 0, key === "Home" ? "start" : "end");
+    } else if (key === "Enter" || key === " ") {
+      if (editable(btn)) { event.preventDefault(); openMenu(btn); }
+    } else if (LETTERS[key.toLowerCase()] && editable(btn)) {
+      event.preventDefault();
+      submit(btn, LETTERS[key.toLowerCase()]);
+    } else if ((key === "Delete" || key === "Backspace") && editable(btn)) {
+      event.preventDefault();
+      submit(btn, "");
+    }
+  });
+
+  table.addEventListener("click", function (event) {
+    var btn = event.target.closest(".cell-btn");
+    if (!btn) { return; }
+    setCurrent(btn, false);
+    if (editable(btn) && menu) {
+      event.preventDefault();
+      openMenu(btn);
+    }
+  });
+
+  table.addEventListener("focusin", function (event) {
+    var btn = event.target.closest(".cell-btn");
+    if (btn) { setCurrent(btn, false); }
+  });
+
+  if (menu) {
+    menu.addEventListener("click", function (event) {
+      var item = event.target.closest("[role=menuitem]");
+      if (item) { submit(menuOwner(), item.dataset.letters); }
+    });
+    menu.addEventListener("keydown", function (event) {
+      var items = menuItems();
+      var i = items.indexOf(document.activeElement);
+      var key = event.key;
+      if (key === "Escape" || key === "Tab") {
+        event.preventDefault();
+        closeMenu(true);
+      } else if (key === "ArrowDown" || key === "ArrowRight") {
+        event.preventDefault();
+        items[(i + 1) % items.length].focus();
+      } else if (key === "ArrowUp" || key === "ArrowLeft") {
+        event.preventDefault();
+        items[(i - 1 + items.length) % items.length].focus();
+      } else if (LETTERS[key.toLowerCase()]) {
+        event.preventDefault();
+        submit(menuOwner(), LETTERS[key.toLowerCase()]);
+      } else if (key === "Delete" || key === "Backspace") {
+        event.preventDefault();
+        submit(menuOwner(), "");
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (!menu.hidden && !menu.contains(event.target) && !event.target.closest(".cell-btn")) {
+        closeMenu(false);
+      }
+    });
+  }
+
+  // After a write (or an undo), put the focus back on the cell that was changed.
+  // The form that asked may be swapped away, so remember the cell before the request
+  // and refocus when the out-of-band swaps land.
+  var pending = false;
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || !(form === menu || form.classList.contains("undo-form"))) { return; }
+    if (form.classList.contains("undo-form")) {
+      lastCellId = "cell-" + form.elements.task.value + "-" + form.elements.hat.value;
+    }
+    pending = true;
+  });
+  document.body.addEventListener("htmx:oobAfterSwap", function () {
+    if (!pending) { return; }
+    pending = false;
+    window.setTimeout(function () {
+      var td = lastCellId && document.getElementById(lastCellId);
+      var btn = td && td.querySelector(".cell-btn");
+      if (btn) { setCurrent(btn, true); }
+    }, 30);
+  });
+
+  // A refused write (403, 404, a lost connection) must not pass silently.
+  document.body.addEventListener("htmx:responseError", function () {
+    var live = document.getElementById("live");
+    var text = table.dataset.errorText || "";
+    if (live && text) {
+      live.textContent = "";
+      window.setTimeout(function () { live.textContent = text; }, 50);
+    }
+    var notice = document.getElementById("matrix-notice");
+    if (notice && text) {
+      notice.textContent = "";
+      var alert = document.createElement("div");
+      alert.className = "alert alert-danger py-2 mb-2";
+      alert.textContent = text;
+      notice.appendChild(alert);
+    }
+  });
+
+  // One tab stop for the whole grid: the first cell; arrows do the rest.
+  cells().forEach(function (c) { c.tabIndex = -1; });
+  var first = table.querySelector(".cell-btn");
+  if (first) { first.tabIndex = 0; current = first; }
+})();

@@ -1,0 +1,50 @@
+"""`make screenshots`: PNGs of the demo for the README, in docs/screenshots/.
+Run by pytest (for the live server and the fresh demo) but not part of the test
+suite: the name does not match test_*.py. Pages not built yet are left out."""
+
+import os
+
+import pytest
+
+from roles import models as m
+
+from .harness import ROOT, org_url, page_exists, sign_in, switch_language
+
+OUT = ROOT / "docs" / "screenshots"
+LANGUAGE = os.environ.get("SCREENSHOT_LANGUAGE", "en")
+
+
+def shoot(page, name):
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
+    print(f"wrote {OUT / name}.png")
+
+
+@pytest.fixture
+def wide(page):
+    page.set_viewport_size({"width": 1280, "height": 860})
+    return page
+
+
+def test_screenshots(wide, demo):
+    page = wide
+    seller = m.Hat.objects.for_org(demo.nordisk).get(title="Säljare")
+
+    sign_in(page, "vd@nordisk.example")
+    switch_language(page, LANGUAGE)
+    page.goto(org_url("roles:org-map"))
+    shoot(page, "map")
+    if page_exists("roles:hat-detail"):
+        page.goto(org_url("roles:hat-detail", obj=seller))
+        shoot(page, "hat")
+    if page_exists("roles:matrix"):
+        page.goto(org_url("roles:matrix"))
+        shoot(page, "matrix")
+
+    if page_exists("roles:me"):
+        page.context.clear_cookies()
+        sign_in(page, "saljare@nordisk.example")
+        switch_language(page, LANGUAGE)
+        page.goto(org_url("roles:me"))
+        shoot(page, "my-hats")

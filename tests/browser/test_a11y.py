@@ -1,0 +1,106 @@
+"""axe-core on the main pages, in Swedish and in English: no violation of impact
+"serious" or "critical". axe.min.js comes from node_modules (make browser-deps)."""
+
+import json
+
+import pytest
+
+from .harness import (
+    MAIN_PAGES,
+    MORE_PAGES,
+    NODE_MODULES,
+    need,
+    org_url,
+    page_exists,
+    samples_dir,
+    sign_in,
+    switch_language,
+)
+
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+BLOCKING = {"serious", "critical"}
+
+
+def axe_violations(page):
+    """Run axe on the page as it is now; the serious and critical violations."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v["impact"] in BLOCKING]
+
+
+def describe(violations):
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:8]:
+            lines.append(f"    at {json.dumps(node['target'])}: {node['html'][:200]}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            lines.append(f"       {summary[:300]}")
+    return "\n".join(lines)
+
+
+def check_both_languages(page, label, open_page):
+    """Open the page in Swedish and audit it, then the same in English."""
+    problems = []
+    for lang in ("sv", "en"):
+        if lang != "sv":
+            switch_language(page, lang)
+        open_page()
+        assert page.locator("html").get_attribute("lang") == lang
+        found = axe_violations(page)
+        if found:
+            problems.append(f"--- {label} in {lang} ({page.url})\n{describe(found)}")
+    assert not problems, "axe found serious or critical violations:\n" + "\n".join(problems)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def axe_installed():
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make browser-deps`")
+
+
+@pytest.mark.parametrize("spec", MAIN_PAGES, ids=[p.label for p in MAIN_PAGES])
+def test_main_page_has_no_serious_violations(audit_page, demo, spec):
+    need(spec.url_name)
+    page = audit_page
+    if spec.email:
+        sign_in(page, spec.email)
+    url = spec.url(demo.nordisk)
+    check_both_languages(page, spec.label, lambda: page.goto(url))
+
+
+def test_import_preview_has_no_serious_violations(audit_page, demo):
+    need("roles:matrix-import")
+    page = audit_page
+    sign_in(page, "vd@nordisk.example")
+
+    def preview():
+        page.goto(org_url("roles:matrix-import"))
+        sample = samples_dir() / "governance-raci.csv"
+        page.locator("input[type=file]").set_input_files(str(sample))
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").first.click()
+
+    check_both_languages(page, "import preview", preview)
+
+
+def test_more_pages_have_no_serious_violations(audit_page, demo):
+    """The other pages, in one go (one demo, one sign-in per person): in Swedish."""
+    page, problems, signed_in = audit_page, [], None
+    for spec in sorted(MORE_PAGES, key=lambda p: p.email or ""):
+        if not page_exists(spec.url_name):
+            continue
+        if spec.email != signed_in:
+            page.context.clear_cookies()
+            if spec.email:
+                sign_in(page, spec.email)
+            signed_in = spec.email
+        response = page.goto(spec.url(demo.nordisk))
+        if response.status != spec.status:
+            problems.append(f"--- {spec.label} ({page.url}): status {response.status}")
+            continue
+        found = axe_violations(page)
+        if found:
+            problems.append(f"--- {spec.label} ({page.url})\n{describe(found)}")
+    assert not problems, "axe found serious or critical violations:\n" + "\n".join(problems)

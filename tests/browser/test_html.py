@@ -1,0 +1,102 @@
+"""The Nu HTML Checker (npm vnu-jar, run on the machine's Java) on the main pages'
+HTML in Swedish and English: no errors. Pages come from Django's test client
+(no browser needed) and go to one java run, because the JVM starts slowly."""
+
+import functools
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from roles.models import User
+
+from .harness import (
+    MAIN_PAGES,
+    MORE_PAGES,
+    NODE_MODULES,
+    load_demo,
+    org_url,
+    page_exists,
+    samples_dir,
+)
+
+VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+# htmx's hx-* attributes are ours by choice; the checker knows only data-* ones.
+HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[\w:-]+” not allowed")
+
+
+@functools.cache
+def client_for(email, lang):
+    client = Client(raise_request_exception=False)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    if email:
+        client.force_login(User.objects.get(email=email))
+    return client
+
+
+def import_preview(client, url):
+    """Upload the governance sample through the import form; the preview's response."""
+    form = client.get(url).content.decode()
+    field = re.search(r'<input[^>]*type="file"[^>]*name="([^"]+)"', form) or re.search(
+        r'<input[^>]*name="([^"]+)"[^>]*type="file"', form
+    )
+    with open(samples_dir() / "governance-raci.csv", "rb") as sample:
+        return client.post(url, {field.group(1) if field else "file": sample})
+
+
+def collect_pages(demo, tmp_path):
+    """Write every page's HTML to a file; returns {file: label} and problems met."""
+    files, problems = {}, []
+
+    def keep(name, label, response, expected=200):
+        if response.status_code != expected:
+            problems.append(f"{label}: status {response.status_code}, not {expected}")
+            return
+        path = tmp_path / f"{name}.html"
+        path.write_bytes(response.content)
+        files[str(path)] = label
+
+    for lang in ("sv", "en"):
+        for spec in MAIN_PAGES + MORE_PAGES:
+            if not page_exists(spec.url_name):
+                continue
+            url = spec.url(demo.nordisk)
+            response = client_for(spec.email, lang).get(url)
+            keep(f"{spec.label}-{lang}", f"{spec.label} ({lang}) {url}", response, spec.status)
+        if page_exists("roles:matrix-import"):
+            url = org_url("roles:matrix-import")
+            response = import_preview(client_for("vd@nordisk.example", lang), url)
+            keep(f"import-preview-{lang}", f"import preview ({lang}) {url}", response)
+    return files, problems
+
+
+@pytest.mark.django_db
+def test_main_pages_are_valid_html(tmp_path):
+    if not VNU.exists():
+        pytest.fail(f"{VNU} is missing: run `make browser-deps`")
+    java = shutil.which("java")
+    assert java, "java is missing: the HTML checker needs it (apt-get install default-jre-headless)"
+    client_for.cache_clear()
+    demo = load_demo()
+    files, problems = collect_pages(demo, tmp_path)
+    assert files
+
+    run = subprocess.run(
+        [java, "-jar", str(VNU), "--errors-only", "--no-langdetect", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
+    for msg in messages:
+        if HTMX_ATTRIBUTE.match(msg["message"]):
+            continue
+        where = files.get(msg.get("url", "").removeprefix("file:"), msg.get("url"))
+        line = msg.get("lastLine", "?")
+        extract = (msg.get("extract") or "").replace("\n", " ")
+        problems.append(f"{where} line {line}: {msg['message']}\n    {extract}")
+    assert not problems, "the pages are not valid HTML:\n" + "\n".join(problems)

@@ -1,0 +1,364 @@
+"""The journeys of DESIGN.md walked in a real browser, as people would. Journeys
+whose pages are not built yet skip themselves until the page exists."""
+
+import re
+
+from django.urls import get_resolver, reverse
+from playwright.sync_api import expect
+
+from roles import models as m
+from roles.management.commands.demo import set_logins
+
+from .harness import (
+    PASSWORD,
+    html_lang,
+    need,
+    org_url,
+    samples_dir,
+    sign_in,
+    sign_out,
+    switch_language,
+    text,
+)
+
+
+def heading(page):
+    return page.locator("main h1").first.inner_text()
+
+
+# --- signing in and out ---------------------------------------------------------------------
+
+
+def test_sign_in_with_any_case_wrong_password_and_sign_out(page):
+    page.goto(reverse("roles:org-map", kwargs={"org": "nordisk"}))
+    assert "/accounts/login/" in page.url  # anonymous → the sign-in form
+
+    sign_in(page, "VD@Nordisk.Example", "not-the-password")
+    assert "/accounts/login/" in page.url
+    assert page.locator("main .alert-danger, main .invalid-feedback").first.is_visible()
+    assert page.locator("input[name=password]").input_value() == ""
+
+    sign_in(page, "  VD@Nordisk.Example ", PASSWORD)
+    assert page.url.endswith(reverse("roles:org-map", kwargs={"org": "nordisk"}))
+    assert page.locator("header .org-name").inner_text() == "Nordisk Försäljning AB"
+
+    sign_out(page)
+    page.goto(reverse("roles:org-map", kwargs={"org": "nordisk"}))
+    assert "/accounts/login/" in page.url
+
+
+def test_sign_in_returns_to_the_page_asked_for(page):
+    target = reverse("roles:org-map", kwargs={"org": "nordisk"})
+    page.goto(target)
+    page.locator("input[name=username]").fill("saljare@nordisk.example")
+    page.locator("input[name=password]").fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert page.url.endswith(target)
+
+
+# --- 6 language -----------------------------------------------------------------------------
+
+
+def assert_language(page, lang):
+    assert html_lang(page) == lang
+    assert page.locator("#lang-select").input_value() == lang
+    # A string of the page as that language renders it (English until translated).
+    assert page.get_by_role("button", name=text(lang, "Sign out")).is_visible()
+
+
+def test_language_sticks_across_pages_and_sign_in(page):
+    sign_in(page, "saljchef@nordisk.example")
+    assert_language(page, "sv")  # Swedish first
+
+    switch_language(page, "en")
+    assert_language(page, "en")
+    assert page.locator("main h1").first.is_visible()  # stayed on the same page
+
+    page.goto(reverse("roles:home"))  # another page
+    assert_language(page, "en")
+
+    sign_out(page)
+    assert html_lang(page) == "en"
+    sign_in(page, "saljchef@nordisk.example")
+    assert_language(page, "en")
+
+    switch_language(page, "sv")
+    assert_language(page, "sv")
+    page.goto(reverse("roles:org-map", kwargs={"org": "nordisk"}))
+    assert_language(page, "sv")
+
+
+# --- 5 isolation ----------------------------------------------------------------------------
+
+# Which demo object an URL argument names: by the argument, else by the path segment before it.
+ARGUMENT_MODELS = {
+    "function": m.Function,
+    "functions": m.Function,
+    "hat": m.Hat,
+    "hats": m.Hat,
+    "person": m.Person,
+    "people": m.Person,
+    "task": m.Task,
+    "tasks": m.Task,
+    "area": m.Area,
+    "areas": m.Area,
+    "assignment": m.Assignment,
+    "wearers": m.Assignment,
+}
+
+
+def org_urls(org):
+    """Every routed URL under /o/<slug>/, filled with ids of the organisation's own objects."""
+    resolver = get_resolver().namespace_dict["roles"][1]
+    urls = set()
+    for name in {k for k in resolver.reverse_dict if isinstance(k, str)}:
+        for possibility, *_ in resolver.reverse_dict.getlist(name):
+            for template, params in possibility:
+                if "org" not in params:
+                    continue
+                values = {"org": org.slug}
+                for param in params:
+                    if param == "org":
+                        continue
+                    before = template.split(f"%({param})s")[0].rstrip("/").split("/")[-1]
+                    model = ARGUMENT_MODELS.get(param.removesuffix("_id")) or ARGUMENT_MODELS.get(
+                        before
+                    )
+                    obj = model.objects.filter(org=org).order_by("pk").first() if model else None
+                    values[param] = obj.pk if obj else 1
+                urls.add("/" + template % values)
+    return sorted(urls)
+
+
+def test_other_organisation_sees_only_404(page, demo):
+    urls = org_urls(demo.nordisk)
+    assert "/o/nordisk/" in urls
+    sign_in(page, "vd@annat.example")
+    assert page.url.endswith("/o/annat/")
+
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    reached = []
+    for url in urls:
+        response = page.request.get(url, max_redirects=0)
+        if response.status == 405:  # a form's target: what the form would send
+            response = page.request.post(url, headers={"X-CSRFToken": csrf}, max_redirects=0)
+        if response.status != 404 or text("sv", "Page not found") not in response.text():
+            reached.append(f"{response.request.method} {url} → {response.status}")
+    assert not reached, "the other organisation reached:\n" + "\n".join(reached)
+
+    response = page.goto(urls[0])  # and a person sees the friendly page
+    assert response.status == 404
+    assert heading(page) == text("sv", "Page not found")
+    assert "Nordisk" not in page.content()
+
+
+# --- 2 staff --------------------------------------------------------------------------------
+
+
+def test_staff_reads_and_confirms_their_hat(page, demo):
+    need("roles:me", "roles:me-acknowledge", "roles:hat-edit")
+    seller = m.Hat.objects.for_org(demo.nordisk).get(title="Säljare")
+    sign_in(page, "saljare@nordisk.example")
+    page.goto(org_url("roles:me"))
+    card = page.locator(f"#hat-{seller.pk}")
+    assert "Säljare" in card.locator("h2").inner_text()
+    # What changed in the revision the wearer has not confirmed yet.
+    assert "Hålla CRM uppdaterat efter varje kundmöte" in card.locator(".hat-changes").inner_text()
+
+    with page.expect_navigation():
+        card.get_by_role("button", name=text("sv", "I have read my hat")).click()
+    assert page.locator("main .alert-success").is_visible()
+    card = page.locator(f"#hat-{seller.pk}")
+    assert card.get_by_role("button", name=text("sv", "I have read my hat")).count() == 0
+    assert card.locator(".ack-box .text-bg-success").is_visible()
+    sara = m.Person.objects.get(org=demo.nordisk, email="saljare@nordisk.example")
+    assert m.Acknowledgement.objects.filter(person=sara, hat=seller, revision__number=2).exists()
+
+    # The editor is not for staff: a friendly 403 page, in the language they chose.
+    switch_language(page, "en")
+    response = page.goto(org_url("roles:hat-edit", obj=seller))
+    assert response.status == 403
+    assert html_lang(page) == "en"
+    assert heading(page) == text("en", "You cannot do that here")
+    assert page.get_by_role("link", name=text("en", "Back to the map")).is_visible()
+
+
+# --- 1 sales manager ------------------------------------------------------------------------
+
+
+def submit(form, name):
+    with form.page.expect_navigation():
+        form.get_by_role("button", name=name).click()
+
+
+def test_sales_manager_hats_up_kundservice(page, demo):
+    need("roles:function-detail", "roles:hat-create", "roles:hat-edit", "roles:hat-publish")
+    org = demo.nordisk
+    kundservice = m.Function.objects.for_org(org).get(name="Kundservice")
+    # The sales manager (saljchef@) heads Kundservice in the demo; whoever heads it hats it up.
+    head = kundservice.head
+    if head.user_id is None:
+        set_logins([head.email], PASSWORD)
+    sign_in(page, head.email)
+    page.goto(org_url("roles:function-detail", obj=kundservice))
+    assert heading(page) == "Kundservice"
+
+    with page.expect_navigation():
+        page.get_by_role("link", name=text("sv", "New hat")).click()
+    template = page.locator("select[name=template]")
+    options = template.locator("option").all_inner_texts()
+    choice = next((o for o in options if re.search("customer|kund", o, re.I)), options[1])
+    template.select_option(label=choice)
+    submit(page.locator("main form").first, text("sv", "Create hat"))
+    hat = m.Hat.objects.for_org(org).get(function=kundservice)
+    assert page.url.endswith(org_url("roles:hat-edit", obj=hat))
+
+    editor = page.locator("form.hat-editor")
+    editor.locator("textarea[name=purpose]").fill("Ge kunderna snabba och korrekta svar.")
+    editor.locator("input[name='kpis-0-name']").fill("Svarstid")
+    editor.locator("input[name='kpis-0-target']").fill("4")
+    editor.locator("input[name='kpis-0-unit']").fill("h")
+    submit(editor, text("sv", "Save"))
+    assert page.locator("main .alert-success").is_visible()
+    hat.refresh_from_db()
+    assert hat.purpose == "Ge kunderna snabba och korrekta svar."
+    assert hat.kpis.filter(name="Svarstid", target="4").exists()
+
+    duty = page.locator("form.duty-form")
+    duty.locator("[name=new_task]").fill("Besvara kundärenden")
+    duty.locator("[name=area]").fill("Eftermarknad")
+    duty.locator("select[name=letters]").select_option("A")
+    submit(duty, text("sv", "Add duty"))
+    task = m.Task.objects.for_org(org).get(name="Besvara kundärenden")
+    assert set(task.responsibilities.filter(hat=hat).values_list("letter", flat=True)) == {"A"}
+
+    wearer = page.locator("form[action$='/wearers/']")
+    wearer.locator("select[name=person]").select_option(label="Mikael Dahl")
+    wearer.locator("input[name=share]").fill("60")
+    submit(wearer, text("sv", "Add wearer"))
+    assert hat.assignments.filter(person__name="Mikael Dahl", share=60).exists()
+    assert "Mikael Dahl (60 %)" in page.locator("#wearers").inner_text()
+
+    publish = page.locator("form[action$='/publish/']")
+    publish.locator("textarea[name=note]").fill("Kundservice har fått sin hatt.")
+    submit(publish, text("sv", "Publish a new revision"))
+    assert page.locator("main .alert-success").is_visible()
+    hat.refresh_from_db()
+    assert hat.revisions.filter(note="Kundservice har fått sin hatt.").exists()
+
+
+# --- 3 CEO ----------------------------------------------------------------------------------
+
+
+def score(page):
+    return int(re.search(r"\d+", page.locator(".map-score-number").inner_text()).group())
+
+
+DROPDOWN = "xpath=ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' dropdown ')][1]"
+
+
+def download(page, url, suffix):
+    """Download as a person would: the page's link when it has one, else the address."""
+    link = page.locator(f"a[href='{url}']")
+    if link.count():
+        link = link.first
+        if not link.is_visible():  # in a closed menu: open it
+            link.locator(DROPDOWN).locator("[data-bs-toggle=dropdown]").first.click()
+        with page.expect_download() as info:
+            link.click()
+        assert info.value.suggested_filename.endswith(suffix)
+        assert info.value.failure() is None
+        return
+    response = page.request.get(url)
+    assert response.status == 200, url
+    assert "attachment" in response.headers.get("content-disposition", "")
+    assert suffix.lstrip(".") in response.headers.get("content-disposition", "")
+    assert len(response.body()) > 1000
+
+
+def test_ceo_follows_a_gap_to_the_matrix_and_fixes_it(page, demo):
+    need("roles:matrix", "roles:matrix-cell", "roles:matrix-xlsx", "roles:handbook-pdf")
+    org = demo.nordisk
+    task = m.Task.objects.for_org(org).get(name="Reklamationer")  # planted: no A
+    chief = m.Hat.objects.for_org(org).get(title="Försäljningschef")
+    sign_in(page, "vd@nordisk.example")
+    before = score(page)
+
+    gap = page.locator(f"#check-tasks a[href*='#task-{task.pk}'], a[href*='task-{task.pk}']")
+    with page.expect_navigation():
+        gap.first.click()
+    assert "/matrix/" in page.url
+
+    # Keyboard only: Tab into the grid, arrows to the cell, "A" sets it.
+    for _ in range(80):
+        if page.evaluate("() => document.activeElement.classList.contains('cell-btn')"):
+            break
+        page.keyboard.press("Tab")
+    else:
+        raise AssertionError("Tab never reached the matrix")
+    target = page.locator(f"#cell-{task.pk}-{chief.pk} .cell-btn")
+    assert target.count() == 1, "the gap's row is not on the matrix page"
+    rows, cols = page.evaluate(
+        """(target) => {
+            const grid = document.getElementById("matrix");
+            const rows = [...grid.querySelectorAll("tbody tr")].filter(
+                (tr) => tr.querySelector(".cell-btn"));
+            const at = (btn) => {
+                const tr = btn.closest("tr");
+                return [rows.indexOf(tr), [...tr.querySelectorAll(".cell-btn")].indexOf(btn)];
+            };
+            const [r0, c0] = at(document.activeElement);
+            const [r1, c1] = at(document.querySelector(target));
+            return [r1 - r0, c1 - c0];
+        }""",
+        f"#cell-{task.pk}-{chief.pk} .cell-btn",
+    )
+    for _ in range(abs(rows)):
+        page.keyboard.press("ArrowDown" if rows > 0 else "ArrowUp")
+    for _ in range(abs(cols)):
+        page.keyboard.press("ArrowRight" if cols > 0 else "ArrowLeft")
+    assert page.evaluate("() => document.activeElement.closest('td').id") == (
+        f"cell-{task.pk}-{chief.pk}"
+    )
+    page.keyboard.press("a")
+    page.wait_for_function(
+        "(id) => document.querySelector('#' + id + ' .cell-btn').textContent.trim() === 'A'",
+        arg=f"cell-{task.pk}-{chief.pk}",
+    )
+    assert set(task.responsibilities.filter(hat=chief).values_list("letter", flat=True)) == {"A"}
+    expect(page.locator(f"#status-{task.pk}")).to_have_class(re.compile(r"\bstatus-complete\b"))
+    expect(page.locator("#live")).not_to_be_empty()  # announced to screen readers
+
+    page.get_by_role("link", name=text("sv", "Map"), exact=True).first.click()
+    page.wait_for_url(re.compile(r"/o/nordisk/$"))
+    assert score(page) > before
+
+    download(page, org_url("roles:matrix-xlsx"), ".xlsx")
+    download(page, org_url("roles:handbook-pdf"), ".pdf")
+
+
+# --- 4 import -------------------------------------------------------------------------------
+
+
+def test_import_previews_then_applies(page, demo):
+    need("roles:matrix-import", "roles:matrix-import-apply", "roles:matrix")
+    org = demo.nordisk
+    sign_in(page, "vd@nordisk.example")
+    page.goto(org_url("roles:matrix-import"))
+    page.locator("input[type=file]").set_input_files(str(samples_dir() / "governance-raci.csv"))
+    submit(page.locator("main form").first, text("sv", "Preview the import"))
+
+    assert heading(page) == text("sv", "Import preview")
+    new_tasks = int(page.locator("#sum-tasks").inner_text())
+    new_hats = int(page.locator("#sum-hats").inner_text())
+    assert new_tasks > 0 and new_hats > 0
+    tasks_before = m.Task.objects.for_org(org).count()
+    assert tasks_before == 30  # nothing saved by the preview
+
+    submit(page.locator("main form").first, text("sv", "Apply"))
+    assert "/matrix/" in page.url
+    assert page.locator("main .alert-success").is_visible()
+    assert m.Task.objects.for_org(org).count() == tasks_before + new_tasks
+    imported = m.Task.objects.for_org(org).order_by("-pk").first()
+    assert page.locator("#matrix").get_by_text(imported.name, exact=True).count() >= 1

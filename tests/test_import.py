@@ -1,0 +1,334 @@
+"""Importing sheets into an organisation: preview, apply, idempotence, the page
+and the command."""
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import translation
+
+from roles import models as m
+from roles.interchange import importer
+from roles.interchange.reader import read_sheet
+from roles.raci import task_status
+
+from . import factories as f
+from .test_import_reader import BAD, SAMPLES, needs_samples
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Pages and messages in English (the texts tested are English source strings)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+def counts(org):
+    return {
+        "functions": m.Function.objects.for_org(org).count(),
+        "hats": m.Hat.objects.for_org(org).count(),
+        "areas": m.Area.objects.for_org(org).count(),
+        "tasks": m.Task.objects.for_org(org).count(),
+        "letters": m.Responsibility.objects.for_org(org).count(),
+        "history": m.CellChange.objects.for_org(org).count(),
+    }
+
+
+def do_import(org, data, name, function=None):
+    return importer.apply(importer.plan(org, read_sheet(data, name), function))
+
+
+def matrix_of(org):
+    cells = {}
+    for task, hat, letter in m.Responsibility.objects.for_org(org).values_list(
+        "task_id", "hat_id", "letter"
+    ):
+        cells.setdefault(task, {}).setdefault(hat, set()).add(letter)
+    return cells
+
+
+@pytest.fixture
+def empty_org(db):
+    return f.OrganisationFactory(slug="tom", name="Tom AB")
+
+
+# The samples ---------------------------------------------------------------------------
+@needs_samples
+def test_governance_sample_imports(empty_org):
+    summary = do_import(empty_org, (SAMPLES / "governance-raci.csv").read_bytes(), "g.csv")
+    assert summary["hats_new"] == 7 and summary["tasks_new"] == 10
+    assert summary["cells_changed"] == 70 and summary["problems"] == []
+    assert m.Hat.objects.for_org(empty_org).count() == 7
+    assert m.Task.objects.for_org(empty_org).count() == 10
+    cells = matrix_of(empty_org)
+    assert sum(len(hats) for hats in cells.values()) == 70
+    for task in m.Task.objects.for_org(empty_org):
+        assert task_status(cells[task.id].values()).a_count == 1
+
+
+@needs_samples
+def test_platform_sample_imports(empty_org):
+    summary = do_import(empty_org, (SAMPLES / "platform-raci-sections.csv").read_bytes(), "p.csv")
+    assert summary["areas_new"] == 7
+    assert m.Hat.objects.for_org(empty_org).count() == 2
+    assert m.Area.objects.for_org(empty_org).count() == 7
+    tasks = list(m.Task.objects.for_org(empty_org))
+    assert len(tasks) == 31 and all(t.area_id for t in tasks)
+    cells = matrix_of(empty_org)
+    assert sum(len(hats) for hats in cells.values()) == 62
+    for task in tasks:
+        status = task_status(cells[task.id].values())
+        assert (status.a_count, status.r_count) == (1, 1)
+    assert [a.name for a in m.Area.objects.for_org(empty_org)][-1] == "Knowledge Transfer & Support"
+
+
+@needs_samples
+def test_cloud_sample_imports_two_as_as_written(empty_org):
+    summary = do_import(empty_org, (SAMPLES / "cloud-migration-raci.xlsx").read_bytes(), "c.xlsx")
+    assert m.Hat.objects.for_org(empty_org).count() == 8
+    tasks = list(m.Task.objects.for_org(empty_org).order_by("position"))
+    assert len(tasks) == 19
+    assert not any(t.name.startswith(("R:", "A:", "C:", "I:")) for t in tasks)
+    assert m.Area.objects.for_org(empty_org).count() == 0
+    cells = matrix_of(empty_org)
+    two_a = [i + 1 for i, t in enumerate(tasks) if task_status(cells[t.id].values()).a_count == 2]
+    assert two_a == [3, 4, 5, 19]
+    assert len([p for p in summary["problems"] if "A's" in p["message"]]) == 4
+
+
+@needs_samples
+@pytest.mark.parametrize(
+    "name", ["governance-raci.csv", "platform-raci-sections.csv", "cloud-migration-raci.xlsx"]
+)
+def test_importing_twice_changes_nothing(empty_org, name):
+    data = (SAMPLES / name).read_bytes()
+    do_import(empty_org, data, name)
+    before = counts(empty_org)
+    summary = do_import(empty_org, data, name)
+    assert summary["hats_new"] == summary["areas_new"] == summary["tasks_new"] == 0
+    assert summary["cells_changed"] == 0
+    assert summary["cells_unchanged"] == sum(len(h) for h in matrix_of(empty_org).values())
+    assert counts(empty_org) == before
+
+
+# Matching and changes ------------------------------------------------------------------
+def test_matches_hats_and_tasks_and_reports_changes(world):
+    data = "Task,  innesäljare ,EKONOMICHEF\nProspektering,,\nBoka möten,A/R,C\nNy uppgift,R,A\n"
+    plan = importer.plan(world.org, read_sheet(data.encode(), "x.csv"))
+    assert plan.hats_new == [] and plan.areas_new == []
+    assert [t.name for t in plan.tasks_new] == ["Ny uppgift"]
+    changed = {(c.task_name, c.hat_name): (c.old_text, c.new_text) for c in plan.changes}
+    assert changed[("Boka möten", "innesäljare")] == ("R", "A/R")
+    assert changed[("Boka möten", "EKONOMICHEF")] == ("A", "C")
+    before = counts(world.org)
+    importer.apply(plan, author=world.admin)
+    after = counts(world.org)
+    assert after["tasks"] == before["tasks"] + 1
+    assert after["hats"] == before["hats"]
+    history = m.CellChange.objects.for_org(world.org).filter(task=world.task, hat=world.hat).get()
+    assert (history.old, history.new, history.note, history.author) == (
+        "R",
+        "A/R",
+        "import",
+        world.admin,
+    )
+
+
+def test_new_hats_go_to_the_chosen_function(world):
+    data = b"Task,Brand new hat\nSomething,A/R\n"
+    importer.apply(importer.plan(world.org, read_sheet(data, "x.csv"), world.sales))
+    hat = m.Hat.objects.for_org(world.org).get(title="Brand new hat")
+    assert hat.function == world.sales
+
+
+def test_without_a_function_new_hats_go_to_imported(world):
+    importer.apply(importer.plan(world.org, read_sheet(b"Task,Nyhatt\nX,A/R\n", "x.csv")))
+    hat = m.Hat.objects.for_org(world.org).get(title="Nyhatt")
+    assert hat.function.name == "Imported"
+
+
+def test_import_killed_halfway_writes_nothing(world, monkeypatch):
+    data = b"Task,Innesaljare 2,Ekonomichef\nArea X,,\nNew task,R,A\nBoka mo,C,I\n"
+    plan = importer.plan(world.org, read_sheet(data, "x.csv"))
+    before = counts(world.org)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(m.CellChange.objects, "bulk_create", boom)
+    with pytest.raises(RuntimeError):
+        importer.apply(plan)
+    assert counts(world.org) == before
+
+
+# The page --------------------------------------------------------------------------------
+def upload(client, slug, data, name, **extra):
+    url = reverse("roles:matrix-import", kwargs={"org": slug})
+    return client.post(url, {"file": io.BytesIO(data) | name_of(name), **extra})
+
+
+def name_of(name):
+    class Named:
+        def __ror__(self, stream):
+            stream.name = name
+            return stream
+
+    return Named()
+
+
+def test_import_page_preview_then_apply(world, as_admin):
+    slug = world.org.slug
+    assert as_admin.get(reverse("roles:matrix-import", kwargs={"org": slug})).status_code == 200
+    data = b"Task,Innes\xc3\xa4ljare,Ny hatt\nNytt omr\xc3\xa5de,,\nNy uppgift,R,A\n"
+    response = upload(as_admin, slug, data, "sheet.csv", function=world.sales.id)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Ny hatt" in page and "Ny uppgift" in page and "Nytt område" in page
+    assert not m.Task.objects.for_org(world.org).filter(name="Ny uppgift").exists()
+    digest = response.context["pending"]["digest"]
+    apply_url = reverse("roles:matrix-import-apply", kwargs={"org": slug})
+    response = as_admin.post(apply_url, {"digest": digest})
+    assert response.status_code == 302
+    task = m.Task.objects.for_org(world.org).get(name="Ny uppgift")
+    assert task.area.name == "Nytt område"
+    assert m.Hat.objects.for_org(world.org).get(title="Ny hatt").function == world.sales
+    # Applying the same preview again is refused: it was used up.
+    again = as_admin.post(apply_url, {"digest": digest}, follow=True)
+    assert "expired" in again.content.decode()
+    assert m.Task.objects.for_org(world.org).filter(name="Ny uppgift").count() == 1
+
+
+def test_apply_works_on_another_app_server(world, as_admin, client):
+    """The pending file lives in the database session, not in the process."""
+    slug = world.org.slug
+    response = upload(as_admin, slug, b"Task,Innesaljare X\nT1,A/R\n", "s.csv")
+    digest = response.context["pending"]["digest"]
+    from django.test import Client
+
+    second = Client(raise_request_exception=True)
+    second.cookies = as_admin.cookies
+    second.post(reverse("roles:matrix-import-apply", kwargs={"org": slug}), {"digest": digest})
+    assert m.Task.objects.for_org(world.org).filter(name="T1").exists()
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_files_on_the_page_give_a_form_error(world, as_admin, case):
+    data, name, expected = BAD[case]
+    before = counts(world.org)
+    response = upload(as_admin, world.org.slug, data, name)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert counts(world.org) == before
+
+
+def test_function_of_another_org_is_refused(world, other_world, as_admin):
+    response = upload(
+        as_admin, world.org.slug, b"Task,X\nT,A\n", "s.csv", function=other_world.sales.id
+    )
+    assert response.context["form"].errors["function"]
+
+
+def test_import_access(world, as_manager, as_member, as_outsider, client):
+    url = reverse("roles:matrix-import", kwargs={"org": world.org.slug})
+    apply_url = reverse("roles:matrix-import-apply", kwargs={"org": world.org.slug})
+    assert as_manager.get(url).status_code == 403
+    assert as_member.get(url).status_code == 403
+    assert as_member.post(apply_url, {"digest": "x"}).status_code == 403
+    assert as_outsider.get(url).status_code == 404
+    assert as_outsider.post(apply_url, {"digest": "x"}).status_code == 404
+    response = client.get(url)
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+# The command -------------------------------------------------------------------------
+def test_command_preview_json_writes_nothing(world, tmp_path, capsys):
+    path = tmp_path / "s.csv"
+    path.write_bytes(b"Task,Innesaljare Y\nT1,A/R\nT2,R\n")
+    before = counts(world.org)
+    call_command("import_matrix", world.org.slug, str(path), "--format", "json")
+    out = json.loads(capsys.readouterr().out)
+    assert out["hats_new"] == 1 and out["tasks_new"] == 2 and out["cells_changed"] == 2
+    assert out["problems"] == [
+        {"sheet": "s", "row": 3, "column": None, "message": out["problems"][0]["message"]}
+    ]
+    assert counts(world.org) == before
+
+
+def test_command_apply_and_function(world, tmp_path, capsys):
+    path = tmp_path / "s.csv"
+    path.write_bytes(b"Task,Innesaljare Y\nT1,A/R\n")
+    call_command(
+        "import_matrix", world.org.slug, str(path), "--apply", "--function", world.sales.name
+    )
+    assert "Imported" in capsys.readouterr().out
+    assert m.Hat.objects.for_org(world.org).get(title="Innesaljare Y").function == world.sales
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_command_fails_on_bad_files(world, tmp_path, case):
+    data, name, expected = BAD[case]
+    path = tmp_path / name
+    path.write_bytes(data)
+    before = counts(world.org)
+    with pytest.raises(CommandError):
+        call_command("import_matrix", world.org.slug, str(path), "--apply")
+    assert counts(world.org) == before
+
+
+def test_command_exit_status_is_non_zero(world, tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(b"garbage")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_matrix", "nosuchorg", str(path)],
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode != 0
+
+
+@needs_samples
+@pytest.mark.parametrize(
+    ("name", "hats", "tasks", "areas", "filled"),
+    [
+        ("governance-raci.csv", 7, 10, 0, 70),
+        ("platform-raci-sections.csv", 2, 31, 7, 62),
+        ("cloud-migration-raci.xlsx", 8, 19, 0, 152),
+    ],
+)
+def test_samples_through_the_page(world, as_admin, name, hats, tasks, areas, filled):
+    before = counts(world.org)
+    response = upload(as_admin, world.org.slug, (SAMPLES / name).read_bytes(), name)
+    summary = response.context["summary"]
+    assert (summary["hats_new"], summary["tasks_new"], summary["areas_new"]) == (hats, tasks, areas)
+    assert summary["cells_changed"] == filled
+    assert counts(world.org) == before  # the preview writes nothing
+    digest = response.context["pending"]["digest"]
+    response = as_admin.post(
+        reverse("roles:matrix-import-apply", kwargs={"org": world.org.slug}),
+        {"digest": digest},
+        follow=True,
+    )
+    assert f"{tasks} new tasks" in response.content.decode()
+    after = counts(world.org)
+    assert after["hats"] - before["hats"] == hats
+    assert after["tasks"] - before["tasks"] == tasks
+    assert after["letters"] - before["letters"] >= filled
+    assert after["history"] - before["history"] == filled
+
+
+def test_preview_queries_do_not_grow(world, as_admin, django_assert_max_num_queries):
+    data = b"Task,Innesaljare,Ekonomichef\nBoka moten,R,A\n"
+    with django_assert_max_num_queries(15):
+        upload(as_admin, world.org.slug, data, "s.csv")
+    for i in range(20):
+        hat = f.HatFactory(org=world.org, function=world.team, title=f"Hat {i}")
+        task = f.TaskFactory(org=world.org, area=world.area, name=f"Task {i}")
+        f.ResponsibilityFactory(org=world.org, task=task, hat=hat, letter="A")
+    with django_assert_max_num_queries(15):
+        upload(as_admin, world.org.slug, data, "s.csv")
