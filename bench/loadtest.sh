@@ -99,7 +99,7 @@ HOST_A=http://127.0.0.1:$PORT_A
 STATUS=0
 {
   echo
-  echo "### Load test $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "#### Load test $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "$(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(free -h | awk '/Mem:/ {print $2}') RAM," \
        "PostgreSQL $PGVER, gunicorn 2 sync workers, CONN_MAX_AGE=60, organisation L (2,000 people, 4,000 tasks)."
@@ -130,9 +130,11 @@ fi
 if part auth; then
   echo "== Signed-in users at work: 20 users, 60 s (sign in, read, contended edits, other org)"
   .venv/bin/locust -f bench/locust_auth.py --headless -u 20 -r 4 -t "${LOAD_AUTH_TIME:-60s}" --host "$HOST_A" \
-    --csv "$TMP/auth" --only-summary >"$TMP/auth.log" 2>&1 || STATUS=1
+    --stop-timeout 60 --csv "$TMP/auth" --only-summary >"$TMP/auth.log" 2>&1 || STATUS=1
   grep -E "server_errors|saved_edits" "$TMP/auth.log" || true
   summary "$TMP/auth" "users at work, 20 users, ${LOAD_AUTH_TIME:-60s}"
+  echo "== Simultaneous saves: 3 bursts of 8 browsers saving one hat at the same version"
+  $PY -m bench.contend "$HOST_A" "$LOAD_BASELINE" "$LOAD_EDITS" 3 8 | tee "$TMP/contend.log" || STATUS=1
   $PY -m bench.load_check verify "$LOAD_BASELINE" "$LOAD_EDITS" | tee "$TMP/verify.json" || STATUS=1
 fi
 RSS_END=$(worker_peak_rss_mb "$MASTER_A")
@@ -144,7 +146,8 @@ RSS_END=$(worker_peak_rss_mb "$MASTER_A")
   part two && echo "- Two servers: $(tail -n 1 "$TMP/two.log")."
   part read && echo "- Server errors (read): $(grep -ho 'server_errors=[0-9]*' "$TMP/read.log" || echo n/a)."
   part auth && echo "- Server errors (users at work): $(grep -ho 'server_errors=[0-9]*' "$TMP/auth.log" || echo n/a)." \
-    && echo "- Contended edits: $(cat "$TMP/verify.json")."
+    && echo "- Simultaneous saves: $(tail -n 1 "$TMP/contend.log") (each burst: 1 saved, 7 conflicts)." \
+    && echo "- Contended edits, checked in SQL afterwards: $(cat "$TMP/verify.json")."
 } >> "$TMP/report.md"
 cat "$TMP/report.md"
 cat "$TMP/report.md" >> bench/README.md

@@ -5,6 +5,8 @@ that every page reuses. The views are the authority; templates only hide buttons
 from functools import cached_property, wraps
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -12,6 +14,15 @@ from .models import Function, Person
 
 ADMIN, MANAGER, MEMBER = Person.ADMIN, Person.MANAGER, Person.MEMBER
 RANK = {MEMBER: 0, MANAGER: 1, ADMIN: 2}
+
+# The functions a manager heads and everything below them (org, person, org);
+# a constant with parameters only. See Access.may_edit_hat_expression.
+MANAGED_FUNCTIONS_SQL = (
+    "WITH RECURSIVE managed(id) AS ("
+    "SELECT id FROM roles_function WHERE org_id = %s AND head_id = %s "
+    "UNION SELECT f.id FROM roles_function f INNER JOIN managed m ON f.parent_id = m.id "
+    "WHERE f.org_id = %s) SELECT id FROM managed"
+)
 
 
 def subtree_ids(parent_of, roots):
@@ -82,10 +93,29 @@ class Access:
     def can_edit_cell(self, hat):
         return self.can_edit_hat(hat)
 
+    def may_edit_hat_expression(self, function_field="function_id"):
+        """`can_edit_hat` as a boolean SQL expression over the rows of a query whose
+        `function_field` is a hat's function, so that a hat and the answer come in
+        one query without loading the function tree. For managers the functions
+        they head and everything below them, as a recursive subquery (UNION stops
+        at a cycle, as `subtree_ids` does)."""
+        if self.is_admin or not self.is_manager:
+            return Value(self.is_admin, output_field=BooleanField())
+        managed = RawSQL(MANAGED_FUNCTIONS_SQL, (self.org.id, self.person.id, self.org.id))  # noqa: S611  # nosec B611
+        return ExpressionWrapper(Q(**{f"{function_field}__in": managed}), BooleanField())
+
     @property
     def can_edit_matrix_rows(self):
         """Add, rename, reorder and delete tasks and areas."""
         return self.is_manager
+
+    def can_change_task(self, function_ids):
+        """Rename, move to another area or delete a task (or an area of tasks)
+        whose letters are held by hats of `function_ids`: admins always; managers
+        only when every one of those functions is theirs (no letters: fine)."""
+        if self.is_admin:
+            return True
+        return self.is_manager and set(function_ids) <= self.managed_function_ids
 
     @property
     def can_manage_people(self):
@@ -159,3 +189,16 @@ def memberships(user):
     return list(
         Person.objects.select_related("org").filter(user=user, active=True).order_by("org__name")
     )
+
+
+def id_param(value):
+    """A database id from a query or form parameter, or None. Strict: ASCII
+    digits only (str.isdigit() accepts "²"), and no more than a bigint holds."""
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not (value.isascii() and value.isdecimal()) or len(value) > 18:
+        return None
+    return int(value)

@@ -3,18 +3,18 @@ groups → hat columns, with each cell's letters, each row's status and each
 column's counts. A fixed number of queries whatever the size of the
 organisation; templates only walk the result."""
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.utils.html import escape
-from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from . import raci
-from .access import subtree_ids
+from .access import id_param, subtree_ids
 from .models import Area, Assignment, Function, Hat, Person, Responsibility, Task
+from .services.cells import RowState
 
 PER_PAGE = 50
 MAX_COLUMNS = 40
@@ -36,11 +36,8 @@ class Filters:
     @classmethod
     def from_query(cls, query):
         def number(key):
-            try:
-                value = int(query.get(key, ""))
-            except (TypeError, ValueError):
-                return None
-            return value if value > 0 else None
+            value = id_param(query.get(key))
+            return value if value else None
 
         area = query.get("area", "")
         return cls(
@@ -70,6 +67,10 @@ class Filters:
         return bool(self.function or self.area or self.person or self.problems)
 
 
+PersonName = namedtuple("PersonName", "id name")
+Wearer = namedtuple("Wearer", "person share")  # as components.html#wearers shows them
+
+
 @dataclass
 class CellView:
     task: Task
@@ -93,30 +94,37 @@ class CellView:
             return "cell-unusual"
         return "cell-" + "".join(sorted(self.letters)).lower()
 
-    def render(self, cell_url, query="", oob=False):
+    @staticmethod
+    def empty_label():
+        """What an empty cell says to a screen reader: pass it to `render`, so a
+        page of thousands of cells translates it once."""
+        return escape(_("empty"))
+
+    def render(self, empty=None, oob=False):
         """The cell's <td>. Built here rather than in a template: a page has up to
-        PER_PAGE × MAX_COLUMNS cells, and this is many times faster."""
+        PER_PAGE × MAX_COLUMNS cells, and this is many times faster. Kept small:
+        the choices are one shared menu (matrix.js), the cell's name comes from
+        its row and column headers, and without JavaScript an editable cell is a
+        submit button of the table's one form (name "c", value "<task>-<hat>")."""
         # Safe by construction: ids are integers, `text` and `css` come from the
-        # letters R/A/C/I only, and every name or URL is escaped.
+        # letters R/A/C/I only, and `empty` is escaped.
+        if empty is None:
+            empty = self.empty_label()
         text = self.text
+        css = f' class="cell {self.css}"' if self.letters else ""
         swap = ' hx-swap-oob="true"' if oob else ""
-        # Without JavaScript every editable cell is a link in the tab order; the
-        # script turns the grid into one tab stop with arrow keys (roving tabindex),
-        # so cells it swaps in arrive already out of the tab order.
+        # Without JavaScript every editable cell is in the tab order; the script
+        # turns the grid into one tab stop with arrow keys (roving tabindex), so
+        # cells it swaps in arrive already out of the tab order.
         roving = ' tabindex="-1"' if oob else ""
-        head = f'<td id="cell-{self.task.id}-{self.hat.id}" class="cell {self.css}"{swap}>'
+        key = f"{self.task.id}-{self.hat.id}"
+        head = f'<td id="cell-{key}"{css}{swap}>'
         if not self.editable:
-            shown = text or f'<span class="visually-hidden">{escape(_("empty"))}</span>'
+            shown = text or f'<span class="visually-hidden">{empty}</span>'
             return mark_safe(f'{head}<span class="cell-btn"{roving}>{shown}</span></td>')  # noqa: S308  # nosec B308 B703
-        href = f"{cell_url}?task={self.task.id}&hat={self.hat.id}"
-        if query:
-            href += "&" + urlencode({"q": query})
-        label = f"{self.hat.title}, {self.task.name}: {text or _('empty')}"
-        return mark_safe(  # noqa: S308  # nosec B308 B703
-            f'{head}<a class="cell-btn"{roving} href="{escape(href)}"'
-            f' data-task="{self.task.id}" data-hat="{self.hat.id}" data-letters="{text}"'
-            f' aria-haspopup="menu" aria-label="{escape(label)}">{text}</a></td>'
-        )
+        label = "" if text else f' aria-label="{empty}"'
+        button = f'<button class="cell-btn" name="c" value="{key}"{roving}{label}>'
+        return mark_safe(f"{head}{button}{text}</button></td>")  # noqa: S308  # nosec B308 B703
 
 
 @dataclass
@@ -145,6 +153,7 @@ class Row:
     status: raci.TaskStatus
     cells: list  # CellView per visible column, in column order
     html: str = ""  # the cells' <td>s, once rendered (see CellView.render)
+    url: str = ""  # the task's page
 
 
 @dataclass
@@ -161,7 +170,7 @@ class Matrix:
     columns: list  # Column, visible, flat
     functions: list  # (Function, depth) in tree order, for the filter
     areas: list
-    people: list
+    people: list  # (id, name) of the people the person filter offers
     total_tasks: int
     total_hats: int
     matching_tasks: int  # after the filters
@@ -234,26 +243,43 @@ def functions_in_tree_order(functions):
     return out
 
 
-def row_and_counts(task, hat_ids=()):
-    """The letters of one task by hat, and the column counts (over all tasks) of
-    every hat on that row and of `hat_ids`. One query.
+def read_row(task, hat_ids=(), access=None):
+    """The letters of one task by hat, the hats on that row, and the column
+    counts (over all tasks) of every hat on the row and of `hat_ids`. One query,
+    so a cell write under the task's lock learns the row, the hats an A moves
+    from and the counts to show at once.
 
-    Returns ({hat_id: frozenset}, {hat_id: {letter: count}})."""
+    The hats are {hat_id: Hat} with id, org_id, title and function_id, and
+    `may_edit` when `access` is given (Access.may_edit_hat_expression).
+    Returns (RowState, {hat_id: {letter: count}})."""
     on_row = Responsibility.objects.filter(task_id=task.id).values("hat_id")
+    found = Responsibility.objects.filter(org_id=task.org_id).filter(
+        Q(hat_id__in=on_row) | Q(hat_id__in=list(hat_ids))
+    )
+    fields = ["hat_id", "hat__title", "hat__function_id", "letter"]
+    if access is not None:
+        found = found.annotate(may_edit=access.may_edit_hat_expression("hat__function_id"))
+        fields.append("may_edit")
     found = (
-        Responsibility.objects.filter(org_id=task.org_id)
-        .filter(Q(hat_id__in=on_row) | Q(hat_id__in=list(hat_ids)))
-        .values_list("hat_id", "letter")
+        found.values_list(*fields)
         .annotate(n=Count("id"), here=Count("id", filter=Q(task_id=task.id)))
         .order_by()
     )
-    row = defaultdict(set)
+    letters = defaultdict(set)
+    hats = {}
     counts = {hat_id: dict.fromkeys(raci.LETTERS, 0) for hat_id in hat_ids}
-    for hat_id, letter, n, here in found:
+    for hat_id, title, function_id, letter, *flag, n, here in found:
         counts.setdefault(hat_id, dict.fromkeys(raci.LETTERS, 0))[letter] = n
         if here:
-            row[hat_id].add(letter)
-    return {hat_id: frozenset(letters) for hat_id, letters in row.items()}, counts
+            letters[hat_id].add(letter)
+            if hat_id not in hats:
+                hats[hat_id] = Hat(
+                    id=hat_id, org_id=task.org_id, title=title, function_id=function_id
+                )
+                if flag:
+                    hats[hat_id].may_edit = bool(flag[0])
+    row = RowState({hat_id: frozenset(cell) for hat_id, cell in letters.items()}, hats)
+    return row, counts
 
 
 def build_matrix(access, filters):
@@ -267,25 +293,32 @@ def build_matrix(access, filters):
         .only("id", "title", "function_id", "position")
         .order_by("position", "title", "id")
     )
+    # Tuples, not model instances, for what a large organisation has thousands
+    # of: building a model instance costs many times more than the row.
     wearers = list(
         Assignment.objects.for_org(org)
         .filter(ended__isnull=True, person__active=True)
-        .select_related("person")
-        .only("id", "hat_id", "share", "person__id", "person__name", "person__active")
         .order_by("person__name", "id")
+        .values_list("hat_id", "person_id", "person__name", "share")
     )
     areas = list(Area.objects.for_org(org).only("id", "name", "position"))
     tasks = list(
         Task.objects.for_org(org)
-        .only("id", "name", "area_id", "position")
         .order_by("position", "id")
+        .values_list("id", "name", "area_id", "position")
     )
-    letters = defaultdict(set)
+    cells_of_task = defaultdict(dict)
+    counts = defaultdict(lambda: dict.fromkeys(raci.LETTERS, 0))
     for task_id, hat_id, letter in Responsibility.objects.for_org(org).values_list(
         "task_id", "hat_id", "letter"
     ):
-        letters[(task_id, hat_id)].add(letter)
-    people = list(Person.objects.for_org(org).filter(active=True).only("id", "name"))
+        row = cells_of_task[task_id]
+        if hat_id in row:
+            row[hat_id] = row[hat_id] | {letter}
+        else:
+            row[hat_id] = frozenset(letter)
+        counts[hat_id][letter] += 1
+    people = list(Person.objects.for_org(org).filter(active=True).values_list("id", "name"))
 
     # Columns: hats in function tree order, narrowed by function and person.
     ordered = functions_in_tree_order(functions)
@@ -293,19 +326,16 @@ def build_matrix(access, filters):
     hats_by_function = defaultdict(list)
     for hat in hats:
         hats_by_function[hat.function_id].append(hat)
-    wearers_by_hat = defaultdict(list)
-    for a in wearers:
-        wearers_by_hat[a.hat_id].append(a)
     if filters.function and filters.function not in function_by_id:
         filters.function = None
-    if filters.person and filters.person not in {p.id for p in people}:
+    if filters.person and filters.person not in {p[0] for p in people}:
         filters.person = None
     allowed_functions = None
     if filters.function:
         allowed_functions = subtree_ids({f.id: f.parent_id for f in functions}, [filters.function])
     person_hats = None
     if filters.person:
-        person_hats = {a.hat_id for a in wearers if a.person_id == filters.person}
+        person_hats = {w[0] for w in wearers if w[1] == filters.person}
     matching = []  # (function, depth, hat)
     for function, depth in ordered:
         if allowed_functions is not None and function.id not in allowed_functions:
@@ -325,22 +355,22 @@ def build_matrix(access, filters):
     if isinstance(filters.area, int) and filters.area not in area_ids:
         filters.area = None
     all_hat_ids = [h.id for h in hats]
-    cells_of_task = defaultdict(dict)
-    for (task_id, hat_id), found in letters.items():
-        cells_of_task[task_id][hat_id] = frozenset(found)
     area_rank = {a.id: i for i, a in enumerate(areas)}
-    tasks.sort(key=lambda t: (area_rank.get(t.area_id, len(areas)), t.position, t.id))
+    no_rank = len(areas)
+    tasks.sort(key=lambda t: (area_rank.get(t[2], no_rank), t[3], t[0]))
     statuses = {}
     status_totals = dict.fromkeys(raci.STATUS_LABELS, 0)
     matching_tasks = []
+    no_cells = {}
     for task in tasks:
-        row = cells_of_task.get(task.id, {})
+        task_id, _name, area_id, _position = task
+        row = cells_of_task.get(task_id, no_cells)
         status = raci.task_status(row.values())
-        statuses[task.id] = status
+        statuses[task_id] = status
         status_totals[status.key] += 1
-        if filters.area == NO_AREA and task.area_id in area_ids:
+        if filters.area == NO_AREA and area_id in area_ids:
             continue
-        if isinstance(filters.area, int) and task.area_id != filters.area:
+        if isinstance(filters.area, int) and area_id != filters.area:
             continue
         if person_hats is not None and not any(h in person_hats for h in row):
             continue
@@ -353,10 +383,12 @@ def build_matrix(access, filters):
     filters.page = page
     shown = matching_tasks[(page - 1) * PER_PAGE : page * PER_PAGE]
 
-    counts = defaultdict(lambda: dict.fromkeys(raci.LETTERS, 0))
-    for (_task_id, hat_id), found in letters.items():
-        for letter in found:
-            counts[hat_id][letter] += 1
+    wearing = {w[1] for w in wearers}
+    wearers_by_hat = defaultdict(list)
+    visible_ids = {hat.id for _f, _d, hat in visible}
+    for hat_id, person_id, name, share in wearers:
+        if hat_id in visible_ids:
+            wearers_by_hat[hat_id].append(Wearer(PersonName(person_id, name), share))
     editable = {hat.id: access.can_edit_cell(hat) for _f, _d, hat in visible}
     column_groups, columns = [], []
     for function, depth, hat in visible:
@@ -374,7 +406,8 @@ def build_matrix(access, filters):
 
     area_by_id = {a.id: a for a in areas}
     groups = []
-    for task in shown:
+    for task_id, name, area_id, position in shown:
+        task = Task(id=task_id, org_id=org.id, name=name, area_id=area_id, position=position)
         area = area_by_id.get(task.area_id)
         if not groups or groups[-1].area is not area:
             groups.append(AreaGroup(area))
@@ -389,7 +422,9 @@ def build_matrix(access, filters):
         columns=columns,
         functions=ordered,
         areas=areas,
-        people=people,
+        # The person filter offers those who wear a hat (anyone else would
+        # narrow the matrix to nothing): in a large organisation, far fewer.
+        people=[p for p in people if p[0] in wearing or p[0] == filters.person],
         total_tasks=len(tasks),
         total_hats=len(all_hat_ids),
         matching_tasks=len(matching_tasks),

@@ -1,7 +1,9 @@
-// The RACI matrix: keyboard movement between cells (roving tabindex), a small
-// menu of choices, and letter keys that set a cell directly. The writes go
-// through the #cell-menu form: htmx posts it and swaps the answer in place;
-// without htmx the same form posts normally and the server redirects back.
+// The RACI matrix: keyboard movement between cells (roving tabindex), one shared
+// menu of choices moved next to the cell, and letter keys that set a cell
+// directly. An editable cell is a bare <button name="c" value="<task>-<hat>">
+// (without JavaScript it opens the cell's own page); its letters are its text.
+// The writes go through the #cell-menu form: htmx posts it and swaps the answer
+// in place; without htmx the same form posts normally and the server redirects back.
 (function () {
   "use strict";
   var table = document.getElementById("matrix");
@@ -20,6 +22,7 @@
 
   function setCurrent(btn, focus) {
     if (!btn) { return; }
+    if (editable(btn)) { btn.setAttribute("aria-haspopup", "menu"); }
     if (current && current !== btn && document.body.contains(current)) { current.tabIndex = -1; }
     btn.tabIndex = 0;
     current = btn;
@@ -43,13 +46,16 @@
     setCurrent(rowCells[c], true);
   }
 
-  function editable(btn) { return btn && btn.tagName === "A" && btn.dataset.task; }
+  function editable(btn) { return btn && btn.tagName === "BUTTON" && btn.name === "c"; }
+
+  function lettersOf(btn) { return btn.textContent.trim(); }
 
   function submit(btn, letters) {
     if (!menu || !editable(btn)) { return; }
-    menu.elements.task.value = btn.dataset.task;
-    menu.elements.hat.value = btn.dataset.hat;
-    menu.elements.expected.value = btn.dataset.letters || "";
+    var ids = btn.value.split("-");
+    menu.elements.task.value = ids[0];
+    menu.elements.hat.value = ids[1];
+    menu.elements.expected.value = lettersOf(btn);
     menu.elements.letters.value = letters;
     lastCellId = btn.closest("td").id;
     closeMenu(false);
@@ -67,7 +73,7 @@
     menu.dataset.for = btn.closest("td").id;
     btn.setAttribute("aria-expanded", "true");
     var items = menuItems();
-    var chosen = items.filter(function (i) { return i.dataset.letters === (btn.dataset.letters || ""); })[0];
+    var chosen = items.filter(function (i) { return i.dataset.letters === lettersOf(btn); })[0];
     (chosen || items[0]).focus();
   }
 
@@ -120,6 +126,15 @@
     }
   });
 
+  // The cells' own form is the path without JavaScript: never let it submit here.
+  var cellsForm = document.getElementById("matrix-cells");
+  if (cellsForm) {
+    cellsForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (editable(event.submitter)) { openMenu(event.submitter); }
+    });
+  }
+
   table.addEventListener("focusin", function (event) {
     var btn = event.target.closest(".cell-btn");
     if (btn) { setCurrent(btn, false); }
@@ -166,7 +181,7 @@
     var form = event.detail.elt;
     if (!form || !(form === menu || form.classList.contains("undo-form"))) { return; }
     if (form.classList.contains("undo-form")) {
-      lastCellId = "cell-" + form.elements.task.value + "-" + form.elements.hat.value;
+      lastCellId = form.dataset.cell;
     }
     pending = true;
   });
@@ -199,7 +214,10 @@
   });
 
   // One tab stop for the whole grid: the first cell; arrows do the rest.
-  cells().forEach(function (c) { c.tabIndex = -1; });
+  cells().forEach(function (c) {
+    c.tabIndex = -1;
+    if (editable(c)) { c.setAttribute("aria-haspopup", "menu"); }
+  });
   var first = table.querySelector(".cell-btn");
   if (first) { first.tabIndex = 0; current = first; }
 })();

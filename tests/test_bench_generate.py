@@ -1,7 +1,10 @@
 """The organisation generator makes what it is asked for, and every main page
 that exists runs the same number of queries at sizes S and M."""
 
+import io
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -94,3 +97,15 @@ def test_pages_run_the_same_queries_at_every_size(db):
     differ = {page: (small[page], medium[page]) for page in small if small[page] != medium[page]}
     print(f"pages={len(small)} same_query_count={len(small) - len(differ)} differ={differ}")
     assert differ == {}
+
+
+def test_generate_org_command_makes_an_organisation_once(db):
+    out = io.StringIO()
+    call_command("generate_org", "prov", "--size", "S", stdout=out)
+    assert "member@prov.example" in out.getvalue()
+    assert counts(m.Organisation.objects.get(slug="prov")) == SIZES["S"]
+
+    call_command("generate_org", "prov", "--size", "S", "--if-missing", stdout=out)
+    with pytest.raises(CommandError):
+        call_command("generate_org", "prov", "--size", "S", stdout=out)
+    assert m.Person.objects.filter(org__slug="prov").count() == SIZES["S"][0]

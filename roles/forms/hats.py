@@ -1,13 +1,47 @@
 """Forms of the hat pages. Every form takes `org=` and narrows its choices to it."""
 
 from django import forms
+from django.core import signing
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from .. import hat_templates
-from ..models import Function, Hat, Person, Task
+from ..models import Function, Hat, Person, Responsibility, Task
 
 DUTY_CHOICES = [("R", "R"), ("A", "A"), ("A/R", "A/R")]
 NOT_THIS_ORG = _("Choose from the list: that choice is not available here.")
+# At most this many tasks or people are offered in a list; a search finds the rest.
+CHOICES_CAP = 200
+BASE_SALT = "roles.hat-editor.base"
+
+
+def sign_base(hat, state):
+    """The editor's hidden `base`: the hat's editable fields when it was loaded
+    (services.hats.hat_state), signed so it can be trusted for a merge."""
+    return signing.dumps({"hat": hat.pk, "state": state}, salt=BASE_SALT, compress=True)
+
+
+def unsign_base(hat, token):
+    """The state signed by sign_base for this hat, or None (missing, altered or
+    for another hat: the merge then treats every difference as a conflict)."""
+    try:
+        data = signing.loads(token or "", salt=BASE_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("hat") != hat.pk:
+        return None
+    state = data.get("state")
+    return state if isinstance(state, dict) else None
+
+
+def offer(field, rows, selected=None):
+    """Let a model choice field's widget list only `rows` (plus the selected
+    object), while it still validates against its whole queryset."""
+    if selected is not None and selected not in rows:
+        rows = [selected, *rows]
+    field.widget.choices = [("", field.empty_label or "")] + [
+        (obj.pk, field.label_from_instance(obj)) for obj in rows
+    ]
 
 
 class HatChoiceField(forms.ModelChoiceField):
@@ -31,6 +65,7 @@ class HatForm(forms.ModelForm):
     """The hat's own fields. `version` is the hat's version when the editor opened."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    base = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Hat
@@ -42,7 +77,8 @@ class HatForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, org, access, **kwargs):
+    def __init__(self, *args, org, access, base=None, **kwargs):
+        """`base`: the hat's state (services.hats.hat_state) the editor starts from."""
         super().__init__(*args, **kwargs)
         self.org = org
         hat = self.instance
@@ -65,6 +101,11 @@ class HatForm(forms.ModelForm):
         )
         if not self.is_bound:
             self.initial["version"] = hat.version
+            if base is not None:
+                self.initial["base"] = sign_base(hat, base)
+
+    def clean_base(self):
+        return unsign_base(self.instance, self.cleaned_data.get("base"))
 
     def clean_title(self):
         title = (self.cleaned_data.get("title") or "").strip()
@@ -177,6 +218,31 @@ class DutyForm(forms.Form):
             .order_by("area__position", "area_id", "position", "id")
         )
         self.fields["task"].error_messages["invalid_choice"] = NOT_THIS_ORG
+        self.org = org
+        self.shown = self.total = 0
+
+    def offer_tasks(self, hat, q=""):
+        """List at most CHOICES_CAP tasks: those named like `q`, the areas this
+        hat's function already works in first. Two queries whatever the size."""
+        works_here = Responsibility.objects.filter(
+            hat__function_id=hat.function_id, task__area_id=OuterRef("area_id")
+        )
+        qs = Task.objects.for_org(self.org)
+        if q:
+            qs = qs.filter(name__icontains=q)
+        rows = list(
+            qs.select_related("area")
+            .annotate(near=Exists(works_here))
+            .order_by("-near", "area__position", "area_id", "position", "id")[:CHOICES_CAP]
+        )
+        self.shown, self.total = len(rows), qs.count()
+        field = self.fields["task"]
+        offer(field, rows, getattr(self, "cleaned_data", {}).get("task"))
+        if q or self.shown < self.total:
+            field.help_text = _(
+                "Showing %(shown)s of %(total)s tasks, the areas this function works in"
+                " first. Search to find others."
+            ) % {"shown": self.shown, "total": self.total}
 
     def clean(self):
         data = super().clean()
@@ -212,6 +278,22 @@ class WearerForm(forms.Form):
         self.fields["person"].error_messages["invalid_choice"] = _(
             "Choose an active person of this organisation."
         )
+        self.shown = self.total = 0
+
+    def offer_people(self, q=""):
+        """List at most CHOICES_CAP active people, those named like `q`. Two queries."""
+        qs = self.fields["person"].queryset
+        if q:
+            qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q))
+        rows = list(qs.order_by("name", "id")[:CHOICES_CAP])
+        self.shown, self.total = len(rows), qs.count()
+        field = self.fields["person"]
+        offer(field, rows, getattr(self, "cleaned_data", {}).get("person"))
+        if q or self.shown < self.total:
+            field.help_text = _("Showing %(shown)s of %(total)s people. Search to find others.") % {
+                "shown": self.shown,
+                "total": self.total,
+            }
 
     def clean_person(self):
         person = self.cleaned_data["person"]

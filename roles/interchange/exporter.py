@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from ..models import Area, Assignment, Responsibility, Task
-from ..overview import function_tree, walk
+from ..matrix import NO_AREA, Filters
+from ..models import Area, Assignment, Function, Hat, Person, Responsibility, Task
 from ..raci import CHOICES, STATUS_LABELS, format_cell, task_status
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 NONE_MARK = "-"  # a task row without letters; a row of blanks would read as a section
-NO_AREA = "none"  # the matrix page's value of ?area= for tasks without an area
 
 
 def neutralise(text):
@@ -31,46 +30,88 @@ class ExportRow:
     kind: str  # "area" or "task"
     name: str
     area: str = ""
-    cells: list = field(default_factory=list)  # canonical text per hat
+    cells: dict = field(default_factory=dict)  # hat column index -> canonical text; blanks left out
     status: object = None
+
+    def texts(self, width):
+        """The row's cell texts, one per hat column, blanks included."""
+        out = [""] * width
+        for index, text in self.cells.items():
+            out[index] = text
+        return out
+
+
+@dataclass
+class ExportHat:
+    id: int
+    title: str
 
 
 @dataclass
 class ExportMatrix:
-    hats: list  # Hat objects in column order
+    hats: list  # ExportHat per column, in column order
     groups: list  # function name per hat
     rows: list
 
 
 def parse_filters(org, params):
-    """The matrix page's GET filters as ids (invalid values are ignored)."""
-
-    def number(name):
-        value = params.get(name, "")
-        return int(value) if str(value).isdigit() else None
-
+    """The matrix page's GET filters, read as the page reads them. `build` ignores
+    ids that are not the organisation's, as the page does; they are compared in
+    Python and never reach a query, so no value can overflow a database column."""
+    filters = Filters.from_query(params)
     return {
-        "function": number("function"),
-        "area": NO_AREA if params.get("area") == NO_AREA else number("area"),
-        "person": number("person"),
-        "problems": params.get("problems") in ("1", "true", "on"),
+        "function": filters.function,
+        "area": filters.area,
+        "person": filters.person,
+        "problems": filters.problems,
     }
 
 
+def function_order(org):
+    """[(function id, name, depth)] depth first, as the map shows the tree. A
+    function on a corrupt cycle (unreachable from a root) is left out."""
+    rows = list(
+        Function.objects.for_org(org)
+        .order_by("position", "name", "id")
+        .values_list("id", "parent_id", "name")
+    )
+    ids = {fid for fid, _parent, _name in rows}
+    children, roots = {}, []
+    for fid, parent, name in rows:
+        (children.setdefault(parent, []) if parent in ids else roots).append((fid, name))
+    out, seen, stack = [], set(), [(fid, name, 0) for fid, name in reversed(roots)]
+    while stack:
+        fid, name, depth = stack.pop()
+        if fid in seen:
+            continue
+        seen.add(fid)
+        out.append((fid, name, depth))
+        stack.extend((c, n, depth + 1) for c, n in reversed(children.get(fid, [])))
+    return out
+
+
 def build(org, filters=None):
-    """Rows and columns of the matrix, filtered like the matrix page."""
-    filters = filters or {}
-    nodes = walk(function_tree(org))
+    """Rows and columns of the matrix, filtered like the matrix page: a function,
+    area or person that is not the organisation's (or a person no longer active)
+    is ignored. A fixed number of queries of plain values, whatever the size."""
+    filters = dict(filters or {})
+    nodes = function_order(org)
+    if filters.get("function") not in {fid for fid, _n, _d in nodes}:
+        filters["function"] = None
+    if filters.get("person"):
+        active = Person.objects.for_org(org).filter(active=True).values_list("id", flat=True)
+        if filters["person"] not in set(active):
+            filters["person"] = None
     if filters.get("function"):
-        keep, inside = set(), None
+        keep, inside = [], None
         for node in nodes:
-            if inside is not None and node.depth <= inside:
+            if inside is not None and node[2] <= inside:
                 inside = None
-            if node.function.id == filters["function"]:
-                inside = node.depth
+            if node[0] == filters["function"]:
+                inside = node[2]
             if inside is not None:
-                keep.add(node.function.id)
-        nodes = [n for n in nodes if n.function.id in keep]
+                keep.append(node)
+        nodes = keep
     worn = None
     if filters.get("person"):
         worn = set(
@@ -78,48 +119,65 @@ def build(org, filters=None):
             .filter(person_id=filters["person"], person__active=True, ended__isnull=True)
             .values_list("hat_id", flat=True)
         )
+    by_function = {}
+    for hid, fid, title, position in Hat.objects.for_org(org).values_list(
+        "id", "function_id", "title", "position"
+    ):
+        by_function.setdefault(fid, []).append((position, title, hid))
     hats, groups = [], []
-    for node in nodes:
-        for hat_node in sorted(node.hats, key=lambda h: (h.hat.position, h.hat.title, h.hat.id)):
-            if worn is not None and hat_node.hat.id not in worn:
+    for fid, name, _depth in nodes:
+        for _position, title, hid in sorted(by_function.get(fid, [])):
+            if worn is not None and hid not in worn:
                 continue
-            hats.append(hat_node.hat)
-            groups.append(node.function.name)
+            hats.append(ExportHat(hid, title))
+            groups.append(name)
+    column = {hat.id: index for index, hat in enumerate(hats)}
 
     letters = {}
     for task_id, hat_id, letter in Responsibility.objects.for_org(org).values_list(
         "task_id", "hat_id", "letter"
     ):
         letters.setdefault(task_id, {}).setdefault(hat_id, set()).add(letter)
-    areas = list(Area.objects.for_org(org).order_by("position", "id"))
+    areas = list(Area.objects.for_org(org).order_by("position", "id").values_list("id", "name"))
+    if isinstance(filters.get("area"), int) and filters["area"] not in {a for a, _n in areas}:
+        filters["area"] = None
     if filters.get("area"):
-        areas = [a for a in areas if a.id == filters["area"]]  # none for NO_AREA
-    tasks = Task.objects.for_org(org).order_by("position", "id")
+        areas = [(a, n) for a, n in areas if a == filters["area"]]  # none for NO_AREA
     by_area = {}
-    for task in tasks:
-        by_area.setdefault(task.area_id, []).append(task)
+    for task_id, area_id, name in (
+        Task.objects.for_org(org).order_by("position", "id").values_list("id", "area_id", "name")
+    ):
+        by_area.setdefault(area_id, []).append((task_id, name))
 
     rows = []
+    problems_only = filters.get("problems")
+    texts = {}  # letter set -> canonical text, computed once per distinct set
+
+    def text_of(cell):
+        key = frozenset(cell)
+        if key not in texts:
+            texts[key] = format_cell(key)
+        return texts[key]
 
     def add_tasks(area_tasks, area_name):
-        for task in area_tasks:
-            cells = letters.get(task.id, {})
+        for task_id, name in area_tasks:
+            cells = letters.get(task_id, {})
             status = task_status(cells.values())
-            if filters.get("problems") and status.ok:
+            if problems_only and status.ok:
                 continue
-            if worn is not None and not any(h.id in cells for h in hats):
+            shown = {column[h]: text_of(cell) for h, cell in cells.items() if h in column}
+            if worn is not None and not shown:
                 continue
-            texts = [format_cell(cells.get(h.id, ())) for h in hats]
-            if hats and not any(texts):
-                texts[0] = NONE_MARK
-            rows.append(ExportRow("task", task.name, area_name, texts, status))
+            if hats and not shown:
+                shown = {0: NONE_MARK}
+            rows.append(ExportRow("task", name, area_name, shown, status))
 
     # Tasks without an area come first: below a section row they would belong to it.
     if filters.get("area") in (None, NO_AREA):
         add_tasks(by_area.get(None, []), "")
-    for area in areas:
-        rows.append(ExportRow("area", area.name))
-        add_tasks(by_area.get(area.id, []), area.name)
+    for area_id, area_name in areas:
+        rows.append(ExportRow("area", area_name))
+        add_tasks(by_area.get(area_id, []), area_name)
     return ExportMatrix(hats, groups, rows)
 
 
@@ -152,7 +210,7 @@ def to_csv(matrix):
         if row.kind == "area":
             writer.writerow([neutralise(row.name)] + [""] * (width - 1))
         else:
-            writer.writerow([neutralise(row.name), *row.cells, status_text(row.status)])
+            writer.writerow([neutralise(row.name), *row.texts(width - 2), status_text(row.status)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -165,29 +223,41 @@ def xlsx_text(value):
 
 
 def to_xlsx(matrix, problems=None):
+    """The workbook, written row by row (openpyxl's write-only mode): blank cells
+    are not written at all, and styles are shared objects, so the cost follows
+    the letters in the matrix rather than its width × height."""
     from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
     from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
     from openpyxl.utils import get_column_letter  # noqa: PLC0415
+    from openpyxl.worksheet.cell_range import CellRange  # noqa: PLC0415
     from openpyxl.worksheet.datavalidation import DataValidation  # noqa: PLC0415
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Matrix")[:31]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Matrix")[:31])
     bold = Font(bold=True)
     section = PatternFill("solid", fgColor="DDE6F0")
     bad = PatternFill("solid", fgColor="F8D7DA")
+    center = Alignment(horizontal="center")
     hat_count = len(matrix.hats)
     status_col = hat_count + 2
 
-    def put(row, col, value, font=None, fill=None):
-        cell = sheet.cell(row=row, column=col)
-        cell.value = xlsx_text(value)
-        cell.data_type = "s"
+    def styled(value, font=None, fill=None, alignment=None):
+        cell = WriteOnlyCell(sheet, value=value)
         if font:
             cell.font = font
         if fill:
             cell.fill = fill
+        if alignment:
+            cell.alignment = alignment
         return cell
+
+    # Column widths, panes and merges must be set before the first row is written.
+    sheet.freeze_panes = "B3"
+    sheet.column_dimensions["A"].width = 45
+    for c in range(2, status_col):
+        sheet.column_dimensions[get_column_letter(c)].width = 14
+    sheet.column_dimensions[get_column_letter(status_col)].width = 22
 
     # Row 1: functions over their hats, merged across each function's columns.
     runs = []  # [first column, last column, function name]
@@ -196,36 +266,44 @@ def to_xlsx(matrix, problems=None):
             runs[-1][1] = col
         else:
             runs.append([col, col, group])
+    group_line = [None] * (status_col if runs else 0)
     for first, last, group in runs:
-        put(1, first, group, bold).alignment = Alignment(horizontal="center")
+        group_line[first - 1] = styled(xlsx_text(group), bold, alignment=center)
         if last > first:
-            sheet.merge_cells(start_row=1, start_column=first, end_row=1, end_column=last)
-    for index, title in enumerate(header_row(matrix), start=1):
-        put(2, index, title, bold).alignment = Alignment(
-            wrap_text=True, vertical="bottom", horizontal="left" if index == 1 else "center"
+            sheet.merged_cells.add(CellRange(min_col=first, min_row=1, max_col=last, max_row=1))
+    sheet.append(group_line)
+
+    header = [
+        styled(
+            xlsx_text(title),
+            bold,
+            alignment=Alignment(
+                wrap_text=True, vertical="bottom", horizontal="left" if index == 0 else "center"
+            ),
         )
+        for index, title in enumerate(header_row(matrix))
+    ]
+    sheet.append(header)
+
     line = 3
-    task_lines = []
+    blank = [None] * status_col
     for row in matrix.rows:
         if row.kind == "area":
-            put(line, 1, row.name, bold, section)
-            for c in range(2, status_col + 1):
-                sheet.cell(row=line, column=c).fill = section
+            # The row's own style colours the whole section row, blank cells included.
+            sheet.row_dimensions[line].fill = section
+            values = blank.copy()
+            values[0] = styled(xlsx_text(row.name), bold, section)
         else:
-            put(line, 1, row.name)
-            for index, text in enumerate(row.cells, start=2):
-                cell = sheet.cell(row=line, column=index)
-                cell.value = text or None
-                cell.alignment = Alignment(horizontal="center")
-            put(line, status_col, status_text(row.status), fill=None if row.status.ok else bad)
-            task_lines.append(line)
+            values = blank.copy()
+            values[0] = xlsx_text(row.name)
+            for index, text in row.cells.items():
+                values[index + 1] = styled(text, alignment=center)
+            status = status_text(row.status)
+            values[-1] = status if row.status.ok else styled(status, fill=bad)
+        sheet.append(values)
         line += 1
-    sheet.freeze_panes = "B3"
-    sheet.column_dimensions["A"].width = 45
-    for c in range(2, status_col):
-        sheet.column_dimensions[get_column_letter(c)].width = 14
-    sheet.column_dimensions[get_column_letter(status_col)].width = 22
-    if hat_count and task_lines:
+
+    if hat_count and line > 3:
         choices = ",".join(c for c in CHOICES if c)
         validation = DataValidation(
             type="list",
@@ -236,41 +314,31 @@ def to_xlsx(matrix, problems=None):
             error=_("Choose R, A, A/R, C or I."),
         )
         validation.add(f"B3:{get_column_letter(hat_count + 1)}{line - 1}")
-        sheet.add_data_validation(validation)
+        sheet.data_validations.append(validation)
 
     legend = book.create_sheet(_("Legend")[:31])
-    for r, (letter, text) in enumerate(
-        [
-            (_("Letter"), _("Meaning")),
-            ("R", _("Responsible: does the work.")),
-            ("A", _("Accountable: owns the result; exactly one per task.")),
-            ("A/R", _("Accountable and responsible.")),
-            ("C", _("Consulted: asked before.")),
-            ("I", _("Informed: told after.")),
-            (NONE_MARK, _("No letters on this task.")),
-        ],
-        start=1,
-    ):
-        legend.cell(row=r, column=1, value=xlsx_text(letter)).data_type = "s"
-        legend.cell(row=r, column=2, value=text)
-    legend["A1"].font = legend["B1"].font = bold
     legend.column_dimensions["B"].width = 60
+    legend.append([styled(_("Letter"), bold), styled(_("Meaning"), bold)])
+    for letter_text, meaning in [
+        ("R", _("Responsible: does the work.")),
+        ("A", _("Accountable: owns the result; exactly one per task.")),
+        ("A/R", _("Accountable and responsible.")),
+        ("C", _("Consulted: asked before.")),
+        ("I", _("Informed: told after.")),
+        (NONE_MARK, _("No letters on this task.")),
+    ]:
+        legend.append([xlsx_text(letter_text), meaning])
 
     report = book.create_sheet(_("Problems")[:31])
-    report.append([_("Area"), _("Task"), _("Problem")])
-    for c in report[1]:
-        c.font = bold
+    report.column_dimensions["A"].width = report.column_dimensions["B"].width = 40
+    report.column_dimensions["C"].width = 40
+    report.append([styled(_("Area"), bold), styled(_("Task"), bold), styled(_("Problem"), bold)])
     for row in matrix.rows if problems is None else []:
         if row.kind == "task" and not row.status.ok:
             labels = ", ".join(str(STATUS_LABELS[f]) for f in row.status.flags)
-            report.append([xlsx_text(row.area), xlsx_text(row.name), labels])
+            report.append([xlsx_text(row.area), xlsx_text(row.name), xlsx_text(labels)])
     for row in problems or []:
         report.append([xlsx_text(v) for v in row])
-    for r in report.iter_rows(min_row=2):
-        for c in r:
-            c.data_type = "s"
-    report.column_dimensions["A"].width = report.column_dimensions["B"].width = 40
-    report.column_dimensions["C"].width = 40
 
     out = io.BytesIO()
     book.save(out)

@@ -4,8 +4,14 @@
 preview shows it as it is. `apply()` writes the plan in one transaction.
 For every (task, hat) pair the sheet has, the sheet's letters replace the
 cell's letters, so importing the same file twice changes nothing the second time.
+
+Where the sheet gives a task's A to a hat, the A moves away from hats outside
+the sheet, as in the matrix: the app never creates a second A. A sheet whose own
+row has two A's is imported as written; the reader reports it.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -13,20 +19,22 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from ..models import Area, CellChange, Function, Hat, Responsibility, Task
-from ..raci import format_cell
-from .reader import Problem, norm
+from ..raci import format_cell, task_status
+from .reader import MAX_NAME, Problem, norm
 
-NOTE = "import"
+NOTE = "import"  # stored in CellChange.note; shown through roles.interchange.note_label
 
 
 @dataclass
 class CellPlan:
     task: int  # index into sheet.tasks
-    hat: int  # index into sheet.hats
+    hat: int | None  # index into sheet.hats; None for a hat outside the sheet
     task_name: str
     hat_name: str
     old: frozenset
     new: frozenset
+    hat_id: int | None = None  # the hat outside the sheet an A moves from
+    note: str = NOTE
 
     @property
     def old_text(self):
@@ -43,6 +51,7 @@ class Plan:
     sheet: object
     hat_ids: list = field(default_factory=list)  # existing hat id per sheet hat, or None
     hat_function: list = field(default_factory=list)  # Function or new function name per hat
+    hat_titles: list = field(default_factory=list)  # title per hat: the sheet's, unless taken
     functions_new: list = field(default_factory=list)
     area_ids: dict = field(default_factory=dict)  # norm(area) -> id or None
     task_ids: list = field(default_factory=list)  # existing task id per sheet task, or None
@@ -50,10 +59,11 @@ class Plan:
     unchanged: int = 0
     problems: list = field(default_factory=list)
     existing: dict = field(default_factory=dict)  # (task_id, hat_id) -> {letter: resp id}
+    moves: list = field(default_factory=list)  # (task name, from hat, to hat) of each moved A
 
     @property
     def hats_new(self):
-        return [h for h, hid in zip(self.sheet.hats, self.hat_ids, strict=True) if hid is None]
+        return [h for h, hid in zip(self.hat_titles, self.hat_ids, strict=True) if hid is None]
 
     @property
     def areas_new(self):
@@ -74,8 +84,32 @@ class Plan:
             "tasks_new": len(self.tasks_new),
             "cells_changed": len(self.changes),
             "cells_unchanged": self.unchanged,
+            "a_moved": len(self.moves),
             "problems": [p.as_dict() for p in self.problems],
         }
+
+    def fingerprint(self):
+        """A digest of what `apply` would write: equal fingerprints, equal writes."""
+        hats_new = [
+            (title, target if isinstance(target, str) else target.id)
+            for title, hid, target in zip(
+                self.hat_titles, self.hat_ids, self.hat_function, strict=True
+            )
+            if hid is None
+        ]
+        changes = [
+            (c.task, c.hat, c.hat_id, sorted(c.old), sorted(c.new), c.note) for c in self.changes
+        ]
+        payload = [
+            hats_new,
+            self.functions_new,
+            self.areas_new,
+            [(t.area, t.name) for t in self.tasks_new],
+            self.task_ids,
+            self.hat_ids,
+            changes,
+        ]
+        return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
 
 
 def default_function_name():
@@ -88,45 +122,96 @@ def plan(org, sheet, function=None):
     result = Plan(org=org, sheet=sheet, problems=list(sheet.problems))
     functions = {norm(f.name): f for f in Function.objects.for_org(org)}
 
-    hats_by_name = {}
-    for hat in (
+    hats = list(
         Hat.objects.for_org(org)
         .select_related("function")
         .order_by("function__position", "function__name", "position", "title", "id")
-    ):
+    )
+    hats_by_name, by_pair, taken = {}, {}, set()
+    for hat in hats:
         hats_by_name.setdefault(norm(hat.title), []).append(hat)
+        by_pair.setdefault((norm(hat.function.name), norm(hat.title)), hat)
+        taken.add((hat.function_id, norm(hat.title)))
+    groups = [
+        sheet.hat_groups[index] if index < len(sheet.hat_groups) else None
+        for index in range(len(sheet.hats))
+    ]
+    # A sheet with function names above its hats names each hat by (function,
+    # title): those pairs are matched first, so "Säljare" under two functions
+    # finds the two hats. A hat whose function has no hat of that title (the
+    # function was renamed, or the sheet groups hats its own way) falls back to
+    # the title, among hats no other column took. Without function names the
+    # title alone decides, as it always has.
+    grouped = any(groups)
+    chosen = [None] * len(sheet.hats)
+    if grouped:
+        for index, title in enumerate(sheet.hats):
+            if groups[index]:
+                chosen[index] = by_pair.get((norm(groups[index]), norm(title)))
+    claimed = {hat.id for hat in chosen if hat}
+    for index, title in enumerate(sheet.hats):
+        if chosen[index]:
+            continue
+        candidates = [h for h in hats_by_name.get(norm(title), []) if h.id not in claimed]
+        if not candidates:
+            continue
+        hat = chosen[index] = candidates[0]
+        claimed.add(hat.id)
+        if groups[index]:
+            message = _(
+                "There is no hat “%(name)s” in %(group)s; the one in %(function)s is used."
+            ) % {"name": title, "group": groups[index], "function": hat.function.name}
+        elif len(candidates) > 1:
+            message = _("Several hats are called “%(name)s”; the one in %(function)s is used.") % {
+                "name": title,
+                "function": hat.function.name,
+            }
+        else:
+            continue
+        result.problems.append(Problem(sheet.name, None, sheet.hat_columns[index], message))
+
     new_function_names = {}
     for index, title in enumerate(sheet.hats):
-        group = sheet.hat_groups[index] if index < len(sheet.hat_groups) else None
-        candidates = hats_by_name.get(norm(title), [])
-        chosen = None
-        if candidates:
-            chosen = candidates[0]
-            if len(candidates) > 1:
-                if group:
-                    chosen = next(
-                        (h for h in candidates if norm(h.function.name) == norm(group)), chosen
-                    )
-                result.problems.append(
-                    Problem(
-                        sheet.name,
-                        None,
-                        sheet.hat_columns[index],
-                        _("Several hats are called “%(name)s”; the one in %(function)s is used.")
-                        % {"name": title, "function": chosen.function.name},
-                    )
-                )
-        result.hat_ids.append(chosen.id if chosen else None)
-        if chosen:
-            result.hat_function.append(chosen.function)
+        hat = chosen[index]
+        result.hat_ids.append(hat.id if hat else None)
+        result.hat_titles.append(title)
+        if hat:
+            result.hat_function.append(hat.function)
             continue
         target = function
         if target is None:
-            name = group or default_function_name()
+            name = groups[index] or default_function_name()
             target = functions.get(norm(name))
             if target is None:
                 target = new_function_names.setdefault(norm(name), name)
         result.hat_function.append(target)
+        # A title the receiving function already has (possible only when every new
+        # hat goes to one chosen function) gets the sheet's function name added.
+        place = ("new", norm(target)) if isinstance(target, str) else target.id
+        fresh = title
+        if (place, norm(fresh)) in taken:
+            options = [f"{title} ({groups[index]})"] if groups[index] else []
+            options += (f"{title} {n}" for n in range(2, len(sheet.hats) + 3))
+            fresh = next(
+                o[: MAX_NAME["hat"]]
+                for o in options
+                if (place, norm(o[: MAX_NAME["hat"]])) not in taken
+            )
+            result.hat_titles[index] = fresh
+            result.problems.append(
+                Problem(
+                    sheet.name,
+                    None,
+                    sheet.hat_columns[index],
+                    _("%(function)s already has a hat “%(name)s”; the new hat is called “%(new)s”.")
+                    % {
+                        "function": target if isinstance(target, str) else target.name,
+                        "name": title,
+                        "new": fresh,
+                    },
+                )
+            )
+        taken.add((place, norm(fresh)))
     result.functions_new = list(new_function_names.values())
 
     areas = {norm(a.name): a.id for a in Area.objects.for_org(org)}
@@ -143,66 +228,160 @@ def plan(org, sheet, function=None):
         result.task_ids.append(tasks.get((area_id, norm(read.name))))
 
     known_tasks = [tid for tid in result.task_ids if tid]
-    known_hats = [hid for hid in result.hat_ids if hid]
-    if known_tasks and known_hats:
+    rows = {}  # task id -> {hat id: frozenset}, every hat on the task, in the sheet or not
+    if known_tasks:
         for rid, tid, hid, letter in (
             Responsibility.objects.for_org(org)
-            .filter(task_id__in=known_tasks, hat_id__in=known_hats)
+            .filter(task_id__in=known_tasks)
             .values_list("id", "task_id", "hat_id", "letter")
         ):
             result.existing.setdefault((tid, hid), {})[letter] = rid
+    for (tid, hid), letters in result.existing.items():
+        rows.setdefault(tid, {})[hid] = frozenset(letters)
+    titles = {hat.id: hat.title for hat in hats}
+    in_sheet = {hid for hid in result.hat_ids if hid}
 
     for t_index, read in enumerate(sheet.tasks):
         tid = result.task_ids[t_index]
+        row = rows.get(tid, {}) if tid else {}
+        given = []  # sheet hat indexes that the import gives A
+        sheet_row = {}
         for h_index, title in enumerate(sheet.hats):
             hid = result.hat_ids[h_index]
             new = sheet.cells.get((t_index, h_index), frozenset())
-            old = frozenset(result.existing.get((tid, hid), {})) if tid and hid else frozenset()
+            old = row.get(hid, frozenset()) if hid else frozenset()
+            sheet_row[h_index] = new
+            if "A" in new and "A" not in old:
+                given.append(h_index)
             if old == new:
                 result.unchanged += bool(new)
                 continue
             result.changes.append(CellPlan(t_index, h_index, read.name, title, old, new))
+        outside = {hid: cell for hid, cell in row.items() if hid not in in_sheet}
+        if given:
+            receiver = sheet.hats[given[0]]
+            for hid in sorted(outside, key=lambda h: (titles.get(h, ""), h)):
+                old = outside[hid]
+                if "A" not in old:
+                    continue
+                outside[hid] = old - {"A"}
+                giver = titles.get(hid, "")
+                result.moves.append((read.name, giver, receiver))
+                result.changes.append(
+                    CellPlan(
+                        t_index,
+                        None,
+                        read.name,
+                        giver,
+                        old,
+                        old - {"A"},
+                        hat_id=hid,
+                        note=f"A → {receiver}"[:200],
+                    )
+                )
+                result.problems.append(
+                    Problem(
+                        sheet.name,
+                        read.row,
+                        sheet.hat_columns[given[0]],
+                        _(
+                            "“%(task)s” already has A on %(old)s; the import would give it "
+                            "a second A. A moves from %(old)s to %(new)s."
+                        )
+                        % {"task": read.name, "old": giver, "new": receiver},
+                    )
+                )
+        # The task as it will be: the sheet's cells replace the matched ones.
+        merged = [*sheet_row.values(), *outside.values()]
+        if task_status(merged).a_count > 1 and task_status(sheet_row.values()).a_count <= 1:
+            owners = [sheet.hats[h] for h, cell in sheet_row.items() if "A" in cell]
+            owners += sorted(titles.get(h, "") for h, cell in outside.items() if "A" in cell)
+            result.problems.append(
+                Problem(
+                    sheet.name,
+                    read.row,
+                    None,
+                    _("“%(task)s” will have A on %(hats)s after the import.")
+                    % {"task": read.name, "hats": ", ".join(owners)},
+                )
+            )
     return result
+
+
+BATCH = 1000  # rows per INSERT or DELETE: a fixed number of queries per batch on any database
 
 
 def next_position(queryset):
     return (queryset.aggregate(top=Max("position"))["top"] or 0) + 1
 
 
+def batches(items, size=BATCH):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 @transaction.atomic
 def apply(plan, author=None):
-    """Write `plan`: all of it or, on any error, nothing. Returns the summary."""
+    """Write `plan`: all of it or, on any error, nothing. Returns the summary.
+
+    Every write is a bulk INSERT or DELETE in batches, so the number of queries
+    follows the number of batches, not of rows. bulk_create skips
+    OrgOwned.save()'s cross-organisation check on purpose: every foreign key here
+    comes from the organisation's own rows (the plan read them through `for_org`)
+    or from rows created just above in the same organisation."""
     org, sheet = plan.org, plan.sheet
     position = next_position(Function.objects.for_org(org).filter(parent=None))
-    created_functions = {}
-    for name in plan.functions_new:
-        created_functions[norm(name)] = Function.objects.create(
-            org=org, name=name, position=position
-        )
-        position += 1
+    functions = [
+        Function(org=org, name=name, position=position + offset)
+        for offset, name in enumerate(plan.functions_new)
+    ]
+    Function.objects.bulk_create(functions, batch_size=BATCH)
+    created_functions = {norm(f.name): f for f in functions}
 
     hat_ids = list(plan.hat_ids)
-    positions = {}
+    fresh_hats = []  # (sheet index, Hat)
+    targets = {}
     for index, hid in enumerate(hat_ids):
         if hid is not None:
             continue
         target = plan.hat_function[index]
         if isinstance(target, str):
             target = created_functions[norm(target)]
-        if target.id not in positions:
-            positions[target.id] = next_position(Hat.objects.for_org(org).filter(function=target))
-        hat = Hat.objects.create(
-            org=org, function=target, title=sheet.hats[index], position=positions[target.id]
+        targets[target.id] = target
+        fresh_hats.append((index, target))
+    # The next free position in each receiving function, in one query.
+    tops = dict(
+        Hat.objects.for_org(org)
+        .filter(function_id__in=list(targets))
+        .values("function_id")
+        .annotate(top=Max("position"))
+        .values_list("function_id", "top")
+    )
+    positions = {fid: (tops.get(fid) or 0) + 1 for fid in targets}
+    hats = []
+    for index, target in fresh_hats:
+        hats.append(
+            Hat(
+                org=org,
+                function=target,
+                title=plan.hat_titles[index],
+                position=positions[target.id],
+            )
         )
         positions[target.id] += 1
+    Hat.objects.bulk_create(hats, batch_size=BATCH)
+    for (index, _target), hat in zip(fresh_hats, hats, strict=True):
         hat_ids[index] = hat.id
 
     area_ids = dict(plan.area_ids)
     position = next_position(Area.objects.for_org(org))
-    for name in sheet.areas:
+    areas = []
+    for name in sheet.areas:  # the reader lists each area once
         if area_ids.get(norm(name)) is None:
-            area_ids[norm(name)] = Area.objects.create(org=org, name=name, position=position).id
+            areas.append(Area(org=org, name=name, position=position))
             position += 1
+    Area.objects.bulk_create(areas, batch_size=BATCH)
+    area_ids.update({norm(a.name): a.id for a in areas})
 
     task_ids = list(plan.task_ids)
     position = next_position(Task.objects.for_org(org))
@@ -212,15 +391,16 @@ def apply(plan, author=None):
             area_id = area_ids[norm(read.area)] if read.area else None
             fresh.append((index, Task(org=org, area_id=area_id, name=read.name, position=position)))
             position += 1
-    for index, task in zip(
-        [i for i, _t in fresh], Task.objects.bulk_create([t for _i, t in fresh]), strict=True
-    ):
+    Task.objects.bulk_create([t for _i, t in fresh], batch_size=BATCH)
+    for index, task in fresh:
         task_ids[index] = task.id
 
     removed, added, history = [], [], []
     for change in plan.changes:
-        tid, hid = task_ids[change.task], hat_ids[change.hat]
-        old_rows = plan.existing.get((plan.task_ids[change.task], plan.hat_ids[change.hat]), {})
+        tid = task_ids[change.task]
+        hid = change.hat_id if change.hat is None else hat_ids[change.hat]
+        planned_hid = change.hat_id if change.hat is None else plan.hat_ids[change.hat]
+        old_rows = plan.existing.get((plan.task_ids[change.task], planned_hid), {})
         removed.extend(rid for letter, rid in old_rows.items() if letter not in change.new)
         added.extend(
             Responsibility(org=org, task_id=tid, hat_id=hid, letter=letter)
@@ -234,11 +414,11 @@ def apply(plan, author=None):
                 author=author,
                 old=change.old_text,
                 new=change.new_text,
-                note=NOTE,
+                note=change.note,
             )
         )
-    if removed:
-        Responsibility.objects.for_org(org).filter(id__in=removed).delete()
-    Responsibility.objects.bulk_create(added)
-    CellChange.objects.bulk_create(history)
+    for ids in batches(removed):
+        Responsibility.objects.for_org(org).filter(id__in=ids).delete()
+    Responsibility.objects.bulk_create(added, batch_size=BATCH)
+    CellChange.objects.bulk_create(history, batch_size=BATCH)
     return plan.summary()

@@ -10,8 +10,11 @@ Decisions worth knowing:
   ordering, not part of the task's name, and tasks are kept in sheet order.
 - A row with a name and no letters at all (blank cells) is a section header and
   becomes an area; a row whose cells say "N", "-" or "x" is a task with no letters.
-- A duplicate column name keeps the first column; the later one is skipped and
-  reported. A duplicate task name in one area keeps the first row likewise.
+- A row of function names directly above the hat names (our export writes one)
+  makes a column a (function, hat) pair, so the same title under two functions
+  is two hats. A duplicate column (the same pair, or without that row the same
+  name) keeps the first column; the later one is skipped and reported. A
+  duplicate task name in one area keeps the first row likewise.
 """
 
 import codecs
@@ -28,7 +31,10 @@ from django.utils.translation import gettext as _
 from ..raci import format_cell, parse_cell, task_status
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000
+MAX_ROWS = 5000  # rows of tasks; title, header and area rows do not count
+# Rows of any kind read from one sheet before it is refused outright: room for
+# titles, a header and area rows around MAX_ROWS tasks, and a bound on memory.
+MAX_SHEET_ROWS = 2 * MAX_ROWS
 MAX_COLUMNS = 300
 # Zip bomb guards, checked on the zip directory before openpyxl opens anything.
 MAX_UNZIPPED = 50 * 1024 * 1024
@@ -139,6 +145,37 @@ class Sheet:
     @property
     def filled(self):
         return sum(1 for letters in self.cells.values() if letters)
+
+    def to_data(self):
+        """The sheet as plain JSON-able data, for `from_data` to rebuild exactly."""
+        return {
+            "name": self.name,
+            "layout": self.layout,
+            "hats": self.hats,
+            "hat_groups": self.hat_groups,
+            "hat_columns": self.hat_columns,
+            "areas": self.areas,
+            "tasks": [[t.area, t.name, t.row] for t in self.tasks],
+            "cells": [[t, h, "".join(sorted(v))] for (t, h), v in self.cells.items()],
+            "problems": [[p.row, p.column, p.message] for p in self.problems],
+            "sheet_names": self.sheet_names,
+        }
+
+    @classmethod
+    def from_data(cls, data):
+        name = data["name"]
+        return cls(
+            name=name,
+            layout=data["layout"],
+            hats=list(data["hats"]),
+            hat_groups=list(data["hat_groups"]),
+            hat_columns=list(data["hat_columns"]),
+            areas=list(data["areas"]),
+            tasks=[ReadTask(area, task, row) for area, task, row in data["tasks"]],
+            cells={(t, h): frozenset(v) for t, h, v in data["cells"]},
+            problems=[Problem(name, row, col, message) for row, col, message in data["problems"]],
+            sheet_names=list(data["sheet_names"]),
+        )
 
 
 def norm(text):
@@ -289,13 +326,17 @@ def read_csv(data):
     return trim(rows)
 
 
+def too_many_rows():
+    return SheetError(
+        _("The sheet has more than %(limit)s rows of tasks; split it into smaller files.")
+        % {"limit": MAX_ROWS}
+    )
+
+
 def check_size(rows):
     row = rows[-1]
-    if len(rows) > MAX_ROWS and any(row):
-        raise SheetError(
-            _("The sheet has more than %(limit)s rows; split it into smaller files.")
-            % {"limit": MAX_ROWS}
-        )
+    if len(rows) > MAX_SHEET_ROWS and any(row):
+        raise too_many_rows()
     if len(row) > MAX_COLUMNS and any(row[MAX_COLUMNS:]):
         raise SheetError(_("The sheet has more than %(limit)s columns.") % {"limit": MAX_COLUMNS})
 
@@ -358,9 +399,13 @@ def read_xlsx(data):
             rows = []
             # Columns past the limit are not materialised: a sheet whose dimension
             # claims 16,384 columns costs no more than one with 301.
+            # The blank cells that pad each row to that width are dropped unread.
             for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
-                row = [cell_text(v) for v in values]
-                if len(rows) >= MAX_ROWS and not any(row):
+                end = len(values)
+                while end and values[end - 1] is None:
+                    end -= 1
+                row = [cell_text(v) for v in values[:end]]
+                if len(rows) >= MAX_SHEET_ROWS and not any(row):
                     continue  # formatted but empty rows below the data
                 rows.append(row)
                 check_size(rows)
@@ -473,7 +518,7 @@ def read_matrix(name, rows, start):
     body = rows[header_index + 1 :]
 
     # Columns: a header, not a note column, and mostly letters below.
-    columns, seen = [], {}
+    candidates = []
     for col in range(task_col + 1, len(header)):
         title = header[col][: MAX_NAME["hat"]]
         if not title or norm(title) in NOT_HATS or _LEGEND.match(title):
@@ -482,33 +527,37 @@ def read_matrix(name, rows, start):
         letters = sum(1 for v in values if is_letters(v) or is_empty_mark(v))
         if values and letters * 2 < len(values):
             continue  # notes or a legend beside the matrix
-        key = norm(title)
+        candidates.append(col)
+
+    # A row of function names directly above the header groups the hats (our
+    # export writes one). With it, a column is a (function, hat) pair: the same
+    # title under two functions is two hats.
+    group_of = function_row(rows, header_index, task_col, len(header))
+
+    columns, seen, skipped = [], {}, []
+    for col in candidates:
+        title = header[col][: MAX_NAME["hat"]]
+        group = group_of.get(col) if group_of is not None else None
+        key = (norm(group or ""), norm(title)) if group_of is not None else norm(title)
         if key in seen:
-            sheet.problem(
-                header_index + 1,
-                column_letter(col),
-                _("The column “%(name)s” appears twice; only the first (column %(first)s) is read.")
-                % {"name": title, "first": column_letter(seen[key])},
-            )
+            if group:
+                message = _(
+                    "The column “%(name)s” appears twice under “%(function)s”; "
+                    "only the first (column %(first)s) is read."
+                ) % {"name": title, "function": group, "first": column_letter(seen[key])}
+            else:
+                message = _(
+                    "The column “%(name)s” appears twice; "
+                    "only the first (column %(first)s) is read."
+                ) % {"name": title, "first": column_letter(seen[key])}
+            sheet.problem(header_index + 1, column_letter(col), message)
+            skipped.append(col)
             continue
         seen[key] = col
         columns.append(col)
         sheet.hats.append(title)
         sheet.hat_columns.append(column_letter(col))
-
-    # A row of function names directly above the header groups the hats.
-    groups = [None] * len(columns)
-    if header_index > 0:
-        above = rows[header_index - 1]
-        used = [c for c in range(len(above)) if above[c]]
-        if used and all(c > task_col for c in used) and not any(is_letters(above[c]) for c in used):
-            current = None
-            for col in range(task_col + 1, len(header)):
-                if col < len(above) and above[col]:
-                    current = above[col]
-                if col in columns:
-                    groups[columns.index(col)] = current
-    sheet.hat_groups = groups
+    sheet.hat_groups = [group_of.get(col) if group_of is not None else None for col in columns]
 
     area, seen_tasks, seen_areas = None, {}, set()
     for offset, row in enumerate(body):
@@ -528,7 +577,7 @@ def read_matrix(name, rows, start):
                     _("Letters without a task name; the row was skipped."),
                 )
             continue
-        if not any(values):
+        if not any(values) and not any(c < len(row) and row[c] for c in skipped):
             area = clean_name(raw_name, "area")
             if norm(area) not in seen_areas:
                 seen_areas.add(norm(area))
@@ -541,9 +590,11 @@ def read_matrix(name, rows, start):
             duplicate_task(sheet, number, column_letter(task_col), task_name, seen_tasks[key])
             continue
         seen_tasks[key] = number
-        index = len(sheet.tasks)
-        sheet.tasks.append(ReadTask(area, task_name, number))
+        index = add_task(sheet, ReadTask(area, task_name, number))
+        cells = {}
         for hat_index, (col, value) in enumerate(zip(columns, values, strict=True)):
+            if not value:
+                continue
             cell = parse_cell(value)
             if cell.unknown:
                 sheet.problem(
@@ -552,9 +603,28 @@ def read_matrix(name, rows, start):
                     _("Unknown text “%(text)s” in the cell was ignored.") % {"text": cell.unknown},
                 )
             if cell.letters:
-                sheet.cells[(index, hat_index)] = cell.letters
-        check_task(sheet, index, number)
+                sheet.cells[(index, hat_index)] = cells[hat_index] = cell.letters
+        check_task(sheet, cells, number)
     return sheet
+
+
+def function_row(rows, header_index, task_col, width):
+    """{column: function name} from the row directly above the header, when it is a
+    row of function names over the hat columns (a name covers the columns up to
+    the next one, as a merged cell does); None when there is no such row."""
+    if header_index == 0:
+        return None
+    above = rows[header_index - 1]
+    used = [c for c in range(len(above)) if above[c]]
+    # A function may be called "CI", but a row of nothing but letters is no names.
+    if not used or any(c <= task_col for c in used) or all(is_letters(above[c]) for c in used):
+        return None
+    groups, current = {}, None
+    for col in range(task_col + 1, width):
+        if col < len(above) and above[col]:
+            current = above[col][: MAX_NAME["hat"]]
+        groups[col] = current
+    return groups
 
 
 def duplicate_task(sheet, number, column, name, first_row):
@@ -566,8 +636,16 @@ def duplicate_task(sheet, number, column, name, first_row):
     )
 
 
-def check_task(sheet, index, number):
-    cells = {h: letters for (t, h), letters in sheet.cells.items() if t == index}
+def add_task(sheet, task):
+    """Append `task`; its index. Refuses the task past MAX_ROWS."""
+    if len(sheet.tasks) >= MAX_ROWS:
+        raise too_many_rows()
+    sheet.tasks.append(task)
+    return len(sheet.tasks) - 1
+
+
+def check_task(sheet, cells, number):
+    """Report a task whose `cells` ({hat index: letters}) lack or double the A."""
     status = task_status(cells.values())
     if status.a_count > 1:
         owners = [sheet.hats[h] for h in sorted(cells) if "A" in cells[h]]
@@ -583,7 +661,8 @@ def check_task(sheet, index, number):
 
 # List layout: Task | Responsible | Accountable | Consulted | Informed ---------------
 def list_columns(row):
-    """{"task": col, "area": col, "R": col, ...} if `row` is a list layout header."""
+    """{"task": col, "area": col, "R": col, ...} if `row` is a list layout header:
+    a task column and at least two of the letters' columns, named in words."""
     found = {}
     for col, text in enumerate(row):
         words = re.sub(r"[^\w\s]", " ", text.casefold()).split()
@@ -596,7 +675,12 @@ def list_columns(row):
             found["area"] = col
             continue
         for letter, names in LIST_LETTERS.items():
-            if letter not in found and (words[0] in names or words == [letter.casefold()]):
+            # The column's name ("Responsible", "R – Responsible"), never the bare
+            # letter: a task row "Task 0 | R | A" near the top of a matrix is no header.
+            named = words[0] in names or (
+                len(words) > 1 and words[0] == letter.casefold() and words[1] in names
+            )
+            if letter not in found and named:
                 found[letter] = col
                 break
     if "task" in found and sum(1 for letter in "RACI" if letter in found) >= 2:
@@ -648,8 +732,8 @@ def read_list(name, rows, start):
             duplicate_task(sheet, number, column_letter(found["task"]), task_name, seen_tasks[key])
             continue
         seen_tasks[key] = number
-        index = len(sheet.tasks)
-        sheet.tasks.append(ReadTask(area, task_name, number))
+        index = add_task(sheet, ReadTask(area, task_name, number))
+        cells = {}
         for letter, _col in letter_cols:
             for written in re.split(r"[,;\n]+", names[letter]):
                 hat = written.strip()[: MAX_NAME["hat"]]
@@ -660,9 +744,9 @@ def read_list(name, rows, start):
                     hat_index[key] = len(sheet.hats)
                     sheet.hats.append(hat)
                     sheet.hat_columns.append(None)
-                cell = (index, hat_index[key])
-                sheet.cells[cell] = sheet.cells.get(cell, frozenset()) | {letter}
-        check_task(sheet, index, number)
+                h = hat_index[key]
+                cells[h] = sheet.cells[(index, h)] = cells.get(h, frozenset()) | {letter}
+        check_task(sheet, cells, number)
     sheet.hat_groups = [None] * len(sheet.hats)
     return sheet
 

@@ -5,6 +5,7 @@ lives in one place."""
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 
 from .. import raci
 from ..models import CellChange, Hat, HatChange, Responsibility, Task
@@ -46,8 +47,51 @@ def normalise_letters(letters):
     return out
 
 
-@transaction.atomic
-def set_cell(task, hat, letters, author=None, note=""):
+@dataclass
+class RowState:
+    """One task's row as read under the task's lock: the letters by hat, and
+    Hat objects (id, org_id, title, function_id) of at least every hat that has
+    an A on it."""
+
+    letters: dict  # {hat_id: frozenset}
+    hats: dict = field(default_factory=dict)  # {hat_id: Hat}
+
+    def get(self, hat_id, default=frozenset()):
+        return self.letters.get(hat_id, default)
+
+    def after(self, result):
+        """The row once `result` (a CellResult written on it) is applied."""
+        letters = dict(self.letters)
+        letters[result.hat.id] = result.new
+        for other in result.lost_a:
+            letters[other.id] = letters.get(other.id, frozenset()) - {"A"}
+        hats = {**self.hats, result.hat.id: result.hat}
+        return RowState({h: cell for h, cell in letters.items() if cell}, hats)
+
+
+def lock_and_read(task, org_id):
+    """Lock `task` and read its row: two queries, in this order. The row is read
+    by a statement of its own so that, on PostgreSQL, it sees every write
+    committed before the lock was granted (a join in the locking statement
+    would read the row as it was when that statement began, before the wait)."""
+    locked = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("area")
+        .get(pk=task.pk, org_id=org_id)
+    )
+    rows = (
+        Responsibility.objects.filter(task=locked)
+        .values_list("hat_id", "hat__title", "hat__function_id", "letter")
+        .order_by()
+    )
+    letters, hats = {}, {}
+    for hat_id, title, function_id, letter in rows:
+        letters.setdefault(hat_id, set()).add(letter)
+        hats[hat_id] = Hat(id=hat_id, org_id=org_id, title=title, function_id=function_id)
+    return locked, RowState({h: frozenset(cell) for h, cell in letters.items()}, hats)
+
+
+def set_cell(task, hat, letters, author=None, note="", *, row=None):
     """Set the letters of `hat` on `task` to exactly `letters` and return a CellResult.
 
     - `letters`: a set/list of "R", "A", "C", "I" or cell text ("A/R", "", ...);
@@ -57,6 +101,10 @@ def set_cell(task, hat, letters, author=None, note=""):
       creates a second A); `result.lost_a` / `result.moved_from` say which.
     - The task row is locked (select_for_update) so two concurrent writes to
       one task's cells are serialised and cannot both keep an A.
+    - `row`: a RowState the caller read after locking `task` in the transaction
+      it is in now (see roles.matrix.read_row). The lock and the read are then
+      not repeated, and the write joins the caller's transaction without a
+      savepoint of its own: if it fails, the caller's work is undone with it.
     - Records a CellChange for each cell that changed (the lost-A cells with a
       note) and a HatChange (kind "duty") on each hat whose letters changed.
     - Does not check permissions: callers check `access.can_edit_cell(hat)`.
@@ -64,85 +112,68 @@ def set_cell(task, hat, letters, author=None, note=""):
     new = normalise_letters(letters)
     if task.org_id != hat.org_id:
         raise ValueError("task and hat belong to different organisations")
-    locked = (
-        Task.objects.select_for_update(of=("self",))
-        .select_related("area")
-        .get(pk=task.pk, org_id=hat.org_id)
-    )
-    rows = list(Responsibility.objects.filter(task=locked).values_list("id", "hat_id", "letter"))
-    letters_of = {}
-    for _rid, hat_id, letter in rows:
-        letters_of.setdefault(hat_id, set()).add(letter)
-    old = frozenset(letters_of.get(hat.pk, ()))
+    with transaction.atomic(savepoint=row is None):
+        if row is None:
+            task, row = lock_and_read(task, hat.org_id)
+        return write_cell(task, hat, new, row, author, note)
 
+
+def write_cell(task, hat, new, row, author, note):
+    """set_cell's write, on a locked task whose row is `row`: at most one
+    delete, one insert and one insert each of CellChange and HatChange."""
+    org_id = hat.org_id
+    old = row.get(hat.pk)
     lost_ids = []
     if "A" in new:
-        lost_ids = sorted({h for _rid, h, letter in rows if letter == "A" and h != hat.pk})
-    remove = old - new
-    add = new - old
-    doomed = [rid for rid, h, letter in rows if h == hat.pk and letter in remove]
-    doomed += [rid for rid, h, letter in rows if h in lost_ids and letter == "A"]
+        lost_ids = sorted(h for h, cell in row.letters.items() if "A" in cell and h != hat.pk)
+    remove, add = old - new, new - old
+    doomed = Q()
+    if remove:
+        doomed |= Q(hat_id=hat.pk, letter__in=sorted(remove))
+    if lost_ids:
+        doomed |= Q(hat_id__in=lost_ids, letter="A")
     if doomed:
-        Responsibility.objects.filter(pk__in=doomed).delete()
+        Responsibility.objects.filter(task_id=task.pk).filter(doomed).delete()
     if add:
         Responsibility.objects.bulk_create(
             [
-                Responsibility(org_id=hat.org_id, task=locked, hat=hat, letter=letter)
+                Responsibility(org_id=org_id, task_id=task.pk, hat=hat, letter=letter)
                 for letter in sorted(add)
             ]
         )
 
-    lost = list(Hat.objects.filter(org_id=hat.org_id, pk__in=lost_ids)) if lost_ids else []
-    cell_changes, hat_changes = [], []
-    if old != new:
-        cell_changes.append(
+    missing = [h for h in lost_ids if h not in row.hats]
+    known = {h.pk: h for h in Hat.objects.filter(org_id=org_id, pk__in=missing)} if missing else {}
+    lost = [row.hats.get(h) or known[h] for h in lost_ids]
+    changes = [(hat, old, new, note[:200])] if old != new else []
+    moved = f"A → {hat.title}"[:200]
+    changes += [(other, row.get(other.pk), row.get(other.pk) - {"A"}, moved) for other in lost]
+    CellChange.objects.bulk_create(
+        [
             CellChange(
-                org_id=hat.org_id,
-                task=locked,
-                hat=hat,
-                author=author,
-                old=raci.format_cell(old),
-                new=raci.format_cell(new),
-                note=note[:200],
-            )
-        )
-        hat_changes.append(
-            HatChange(
-                org_id=hat.org_id,
-                hat=hat,
-                author=author,
-                kind=HatChange.DUTY,
-                field=locked.name[:100],
-                old=raci.format_cell(old),
-                new=raci.format_cell(new),
-            )
-        )
-    for other in lost:
-        before = frozenset(letters_of.get(other.pk, ()))
-        after = before - {"A"}
-        moved = f"A → {hat.title}"[:200]
-        cell_changes.append(
-            CellChange(
-                org_id=hat.org_id,
-                task=locked,
-                hat=other,
+                org_id=org_id,
+                task_id=task.pk,
+                hat=changed,
                 author=author,
                 old=raci.format_cell(before),
                 new=raci.format_cell(after),
-                note=moved,
+                note=why,
             )
-        )
-        hat_changes.append(
+            for changed, before, after, why in changes
+        ]
+    )
+    HatChange.objects.bulk_create(
+        [
             HatChange(
-                org_id=hat.org_id,
-                hat=other,
+                org_id=org_id,
+                hat=changed,
                 author=author,
                 kind=HatChange.DUTY,
-                field=locked.name[:100],
+                field=task.name[:100],
                 old=raci.format_cell(before),
                 new=raci.format_cell(after),
             )
-        )
-    CellChange.objects.bulk_create(cell_changes)
-    HatChange.objects.bulk_create(hat_changes)
-    return CellResult(task=locked, hat=hat, old=old, new=new, lost_a=lost)
+            for changed, before, after, _why in changes
+        ]
+    )
+    return CellResult(task=task, hat=hat, old=old, new=new, lost_a=lost)

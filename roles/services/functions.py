@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 
 from .. import raci
 from ..models import Assignment, Function, Hat, Responsibility
+from .hats import task_order
 
 
 class FunctionNotEmpty(Exception):
@@ -182,12 +183,8 @@ def duty_groups(org, hats):
 
 def group_by_area(tasks, cells_of):
     """[AreaGroup] in area order (tasks without an area last), tasks in order."""
-
-    def key(t):
-        return (t.area.position if t.area else 10**9, t.area_id or 0, t.position, t.id)
-
     groups, current, current_id = [], None, object()
-    for task in sorted(tasks.values(), key=key):
+    for task in sorted(tasks.values(), key=task_order):
         if current is None or current_id != task.area_id:
             current_id = task.area_id
             current = AreaGroup(task.area.name if task.area else _("Without area"))

@@ -1,5 +1,7 @@
 """Writes that touch several rows, each in one transaction."""
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -35,16 +37,21 @@ def hat_letters(hat):
     return cells, tasks
 
 
-def snapshot_hat(hat):
-    """Everything a wearer reads, as plain data: what a revision keeps."""
-    cells, tasks = hat_letters(hat)
+def task_order(task):
+    """The order tasks are listed in everywhere: area order (tasks without an
+    area last), then the task's position."""
+    area = task.area
+    return (area.position if area else 10**9, task.area_id or 0, task.position, task.id)
 
-    def task_key(tid):
-        t = tasks[tid]
-        return (t.area.position if t.area else 10**9, t.area_id or 0, t.position, t.id)
 
+def snapshot_from(hat, cells, tasks):
+    """Everything a wearer reads, as plain data: what a revision keeps. Built from
+    preloaded rows: `cells` {task_id: letters} of this hat, `tasks` {task_id: Task}
+    with areas, and the hat's function, reports_to, kpis and checklist loaded (or
+    loadable). The one implementation, so revision diffs never show changes
+    nobody made."""
     duties, involved = [], []
-    for tid in sorted(cells, key=task_key):
+    for tid in sorted(cells, key=lambda t: task_order(tasks[t])):
         t = tasks[tid]
         row = {
             "task": t.name,
@@ -60,14 +67,17 @@ def snapshot_hat(hat):
         "authority": hat.authority,
         "reports_to": hat.reports_to.title if hat.reports_to_id else "",
         "notes": hat.notes,
-        "kpis": [
-            {"name": k.name, "target": k.target, "unit": k.unit, "period": k.period}
-            for k in hat.kpis.all()
-        ],
-        "checklist": [c.text for c in hat.checklist.all()],
+        "kpis": kpi_rows(hat),
+        "checklist": checklist_rows(hat),
         "duties": duties,
         "involved": involved,
     }
+
+
+def snapshot_hat(hat):
+    """snapshot_from for one hat, reading its rows."""
+    cells, tasks = hat_letters(hat)
+    return snapshot_from(hat, cells, tasks)
 
 
 @transaction.atomic
@@ -116,11 +126,84 @@ def acknowledge(person, hat):
 
 # Editing -------------------------------------------------------------------
 class StaleHat(Exception):
-    """The hat was saved by someone else since the editor was opened."""
+    """The hat was saved by someone else since the editor was opened, and the
+    two edits could not be merged (`conflicts`: fields both changed)."""
 
-    def __init__(self, current):
+    def __init__(self, current, conflicts=()):
         super().__init__(f"hat {current.pk} is at version {current.version}")
         self.current = current
+        self.conflicts = list(conflicts)
+
+
+# Every field the editor edits, as one comparable unit each (KPIs and the
+# checklist as a whole: their rows are never merged one by one).
+MERGE_FIELDS = (*EDIT_FIELDS, "kpis", "checklist")
+
+
+def hat_state(hat, kpis=None, checklist=None):
+    """The editable fields of `hat` as plain, JSON-able data ({field: value},
+    FKs as ids) for a three-way merge. `kpis`/`checklist`: preloaded rows."""
+    state = {}
+    for name in EDIT_FIELDS:
+        field = Hat._meta.get_field(name)
+        value = getattr(hat, field.attname)
+        state[name] = value if field.is_relation else (value or "")
+    state["kpis"] = (
+        kpi_rows(hat)
+        if kpis is None
+        else [
+            {"name": k.name, "target": k.target, "unit": k.unit, "period": k.period} for k in kpis
+        ]
+    )
+    state["checklist"] = checklist_rows(hat) if checklist is None else [c.text for c in checklist]
+    return state
+
+
+def edit_state(values, kpis=None, checklist=None):
+    """What the editor sent, in hat_state's shape. Fields left out are absent."""
+    state = {}
+    for name, value in values.items():
+        if name not in EDIT_FIELDS:
+            continue
+        field = Hat._meta.get_field(name)
+        if field.is_relation:
+            state[name] = value.pk if value is not None else None
+        else:
+            state[name] = value or ""
+    if kpis is not None:
+        state["kpis"] = [dict(row) for row in kpis]
+    if checklist is not None:
+        state["checklist"] = list(checklist)
+    return state
+
+
+@dataclass
+class Merge:
+    apply: list  # fields only this user changed: their value is written
+    theirs: list  # fields only the other person changed: kept as saved
+    conflicts: list  # fields both changed, to different values
+
+
+def merge(base, theirs, mine):
+    """Three-way merge of hat states. `base`: what this user's editor started
+    from (None when unknown: then every difference is a conflict, so nothing
+    is ever overwritten unseen); `theirs`: what is saved now; `mine`: what
+    this user sent (absent fields untouched)."""
+    result = Merge([], [], [])
+    for name in MERGE_FIELDS:
+        if name not in mine:
+            continue
+        if mine[name] == theirs[name]:
+            continue
+        if base is not None and name in base:
+            if mine[name] == base[name]:
+                result.theirs.append(name)
+                continue
+            if theirs[name] == base[name]:
+                result.apply.append(name)
+                continue
+        result.conflicts.append(name)
+    return result
 
 
 def field_text(hat, name):
@@ -148,19 +231,31 @@ def checklist_rows(hat):
 
 
 @transaction.atomic
-def save_hat(hat, values, version, author, kpis=None, checklist=None):
+def save_hat(hat, values, version, author, kpis=None, checklist=None, base=None):
     """Apply the editor's `values` ({field: value} of EDIT_FIELDS; FK fields as
     objects), KPIs ([{name, target, unit, period}] in order) and checklist
-    ([text] in order) if the hat is still at `version`. Raises StaleHat
-    otherwise: nothing is overwritten. Records a HatChange per change and
-    bumps the version once. Returns the HatChange rows."""
+    ([text] in order) if the hat is still at `version`.
+
+    If someone saved since, and `base` (the hat_state the editor started from)
+    is given, the two edits are merged under the lock: fields only the other
+    person changed stay theirs, fields only this user changed are written.
+    Raises StaleHat if both changed a field (or `base` is unknown and anything
+    differs): nothing is overwritten. Records a HatChange per change and bumps
+    the version once. Returns the HatChange rows."""
     locked = (
         Hat.objects.select_for_update(of=("self",))
         .select_related("function", "reports_to")
         .get(pk=hat.pk, org_id=hat.org_id)
     )
     if locked.version != version:
-        raise StaleHat(locked)
+        mine = edit_state(values, kpis, checklist)
+        result = merge(base, hat_state(locked), mine)
+        if result.conflicts:
+            raise StaleHat(locked, result.conflicts)
+        values = {k: v for k, v in values.items() if k in result.apply}
+        kpis = kpis if "kpis" in result.apply else None
+        checklist = checklist if "checklist" in result.apply else None
+        version = locked.version
     changes, update = [], {}
     for name, value in values.items():
         if name not in EDIT_FIELDS:
@@ -321,20 +416,24 @@ def add_duty(hat, letters, author, task=None, task_name="", area_name=""):
     in area `area_name`). Its C/I letters on the task stay. Returns the CellResult."""
     if task is None:
         task = new_task(hat.org, task_name.strip(), area_named(hat.org, area_name))
-    current = set(
-        Responsibility.objects.filter(task=task, hat=hat).values_list("letter", flat=True)
-    )
-    keep = current - {"A", "R"}
+    keep = _locked_letters(task, hat) - {"A", "R"}
     return set_cell(task, hat, keep | set(raci.letters_of(letters)), author)
 
 
 @transaction.atomic
 def remove_duty(hat, task, author):
     """`hat` is no longer R or A for `task` (C/I stay)."""
-    current = set(
-        Responsibility.objects.filter(task=task, hat=hat).values_list("letter", flat=True)
-    )
-    return set_cell(task, hat, current - {"A", "R"}, author)
+    return set_cell(task, hat, _locked_letters(task, hat) - {"A", "R"}, author)
+
+
+def _locked_letters(task, hat):
+    """`hat`'s letters on `task`, read after locking the task row (inside the
+    caller's transaction), so a C or I written meanwhile (in the matrix) is
+    seen and kept rather than overwritten by a stale read. The read is a
+    statement of its own: on PostgreSQL it sees what committed before the
+    lock was granted. set_cell locks the row again; that is harmless."""
+    Task.objects.select_for_update().filter(pk=task.pk, org_id=hat.org_id).get()
+    return set(Responsibility.objects.filter(task=task, hat=hat).values_list("letter", flat=True))
 
 
 # New hats --------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Max
 
-from ..matrix import row_and_counts
+from ..matrix import read_row
 from ..models import Area, Task
 from .cells import set_cell
 
@@ -55,39 +55,39 @@ def counts_after(counts, row_before, row_after):
 
 # No savepoint of our own: in a request this is the outermost transaction, and
 # in a nested use any error rolls back with the caller.
-def change_cell(org, task_id, hat, letters, author, expected=None):
+def change_cell(org, task_id, hat, letters, author, expected=None, access=None):
     """Set one cell unless it changed since the page showed `expected`.
 
     The task row is locked first, so the comparison and the write see the same
     row; a stale page changes nothing and returns `stale=True` with the row as
-    it is now. None when the task is not the organisation's."""
+    it is now. None when the task is not the organisation's. With `access`, the
+    hats an A moves from carry `may_edit` (Access.may_edit_hat_expression).
+
+    Queries: the lock, the row with its column counts, then set_cell's write
+    (at most a delete, an insert and the two history inserts)."""
     with transaction.atomic(savepoint=False):
         task = locked_task(org, task_id)
         if task is None:
             return None
-        row, counts = row_and_counts(task, [hat.id])
-        current = row.get(hat.id, frozenset())
+        row, counts = read_row(task, [hat.id], access)
+        current = row.get(hat.id)
         if expected is not None and current != expected:
-            return CellOutcome(task, hat, row, counts, stale=True, hats=[hat])
-        result = set_cell(task, hat, letters, author)
-        after = dict(row)
-        after[hat.id] = result.new
-        before = {hat.id: result.old}
-        for other in result.lost_a:
-            before[other.id] = row.get(other.id, frozenset())
-            after[other.id] = before[other.id] - {"A"}
+            return CellOutcome(task, hat, row.letters, counts, stale=True, hats=[hat])
+        result = set_cell(task, hat, letters, author, row=row)
+        after = row.after(result).letters
+        before = {h.id: row.get(h.id) for h in [hat, *result.lost_a]}
         return CellOutcome(
             task,
             hat,
             after,
-            counts_after(counts, row, after),
+            counts_after(counts, row.letters, after),
             result=result,
             before=before,
             hats=[hat, *result.lost_a],
         )
 
 
-def undo_move(org, task_id, hat, old, new, other, other_old, other_new, author):
+def undo_move(org, task_id, hat, old, new, other, other_old, other_new, author, access=None):
     """Put back two cells after an A moved from `other` to `hat`: `hat` from `new`
     to `old` and `other` from `other_new` to `other_old`. Nothing changes if
     either cell changed since."""
@@ -95,26 +95,22 @@ def undo_move(org, task_id, hat, old, new, other, other_old, other_new, author):
         task = locked_task(org, task_id)
         if task is None:
             return None
-        row, counts = row_and_counts(task, [hat.id, other.id])
-        if row.get(hat.id, frozenset()) != new or row.get(other.id, frozenset()) != other_new:
-            return CellOutcome(task, hat, row, counts, stale=True, hats=[hat, other])
-        first = set_cell(task, hat, old, author, note="undo")
-        second = set_cell(task, other, other_old, author, note="undo")
-        after = dict(row)
-        after[hat.id] = first.new
-        after[other.id] = second.new
+        row, counts = read_row(task, [hat.id, other.id], access)
+        if row.get(hat.id) != new or row.get(other.id) != other_new:
+            return CellOutcome(task, hat, row.letters, counts, stale=True, hats=[hat, other])
+        first = set_cell(task, hat, old, author, note="undo", row=row)
+        middle = row.after(first)
+        second = set_cell(task, other, other_old, author, note="undo", row=middle)
+        after = middle.after(second).letters
         lost = [*first.lost_a, *second.lost_a]
-        for gone in lost:
-            if gone.id not in (hat.id, other.id):
-                after[gone.id] = row.get(gone.id, frozenset()) - {"A"}
         hats = {h.id: h for h in [hat, other, *lost]}
         return CellOutcome(
             task,
             hat,
             after,
-            counts_after(counts, row, after),
+            counts_after(counts, row.letters, after),
             result=first,
-            before={h: row.get(h, frozenset()) for h in hats},
+            before={h: row.get(h) for h in hats},
             hats=list(hats.values()),
         )
 

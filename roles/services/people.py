@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F, prefetch_related_objects
 from django.template.loader import render_to_string
@@ -28,6 +29,7 @@ from ..models import (
 )
 from ..revisions import diff_snapshots
 from .functions import group_by_area
+from .hats import snapshot_from
 
 
 class LastAdmin(Exception):
@@ -106,6 +108,9 @@ def duties_of_hats(org, hats):
 
 
 # People list ---------------------------------------------------------------------
+PER_PAGE = 50
+
+
 @dataclass
 class PersonRow:
     person: Person
@@ -121,32 +126,70 @@ class PersonRow:
     show_confirmations: bool = False
 
 
+def people_ids(org, function_id=None):
+    """Ids of everyone (or of everyone in a function and its sub-functions: its
+    wearers and heads), in list order. One query, three with a function."""
+    ids = list(
+        Person.objects.for_org(org).order_by("-active", "name", "id").values_list("id", flat=True)
+    )
+    if function_id is None:
+        return ids
+    tree = list(Function.objects.for_org(org).values_list("id", "parent_id", "head_id"))
+    inside = subtree_ids({fid: parent for fid, parent, _ in tree}, [function_id])
+    keep = set(
+        Assignment.objects.for_org(org)
+        .filter(ended__isnull=True, hat__function_id__in=inside)
+        .values_list("person_id", flat=True)
+    )
+    keep |= {head for fid, _, head in tree if fid in inside and head}
+    return [pid for pid in ids if pid in keep]
+
+
+def people_page(org, access, function_id=None, number=1, per_page=PER_PAGE):
+    """(Page of person ids, PersonRows of that page). The same number of
+    queries whatever the size: the list of ids, then only the page's rows."""
+    page = Paginator(people_ids(org, function_id), per_page).get_page(number)
+    by_id = Person.objects.for_org(org).in_bulk(list(page.object_list))
+    people = [by_id[pid] for pid in page.object_list if pid in by_id]
+    return page, person_rows(org, access, people, restrict=True)
+
+
 def people_rows(org, access, function_id=None):
     """Everyone (or everyone in a function and its sub-functions) with their hats,
     total share, A and R counts and, for managers, who has confirmed their hats.
-    Five queries whatever the size."""
-    people = list(Person.objects.for_org(org).order_by("-active", "name"))
-    assignments = list(
+    A fixed number of queries whatever the size."""
+    ids = people_ids(org, function_id)
+    by_id = Person.objects.for_org(org).in_bulk(ids) if ids else {}
+    return person_rows(org, access, [by_id[pid] for pid in ids], restrict=False)
+
+
+def person_rows(org, access, people, restrict):
+    """PersonRows of `people`. With `restrict`, the queries read only their
+    assignments, letters and confirmations (a page); without, the organisation's."""
+    person_ids = [p.id for p in people]
+    assignments = (
         Assignment.objects.for_org(org)
         .filter(ended__isnull=True)
         .select_related("hat__function")
-        .order_by("hat__title")
+        .order_by("hat__title", "id")
     )
-    if function_id is not None:
-        tree = Function.objects.for_org(org).values_list("id", "parent_id", "head_id")
-        parent_of = {fid: parent for fid, parent, _ in tree}
-        inside = subtree_ids(parent_of, [function_id])
-        keep = {a.person_id for a in assignments if a.hat.function_id in inside}
-        keep |= {head for fid, _, head in tree if fid in inside and head}
-        people = [p for p in people if p.id in keep]
+    if restrict:
+        assignments = assignments.filter(person_id__in=person_ids)
+    assignments = list(assignments)
+    hat_ids = sorted({a.hat_id for a in assignments})
+    cells = Responsibility.objects.for_org(org).filter(letter__in=("A", "R"))
+    if restrict:
+        cells = cells.filter(hat_id__in=hat_ids)
     letters = {}  # hat_id -> {"A": {task ids}, "R": {...}}
-    for hid, tid, letter in (
-        Responsibility.objects.for_org(org)
-        .filter(letter__in=("A", "R"))
-        .values_list("hat_id", "task_id", "letter")
-    ):
+    for hid, tid, letter in cells.values_list("hat_id", "task_id", "letter"):
         letters.setdefault(hid, {"A": set(), "R": set()})[letter].add(tid)
-    latest = latest_acknowledgements(org) if access.is_manager else {}
+    latest = {}
+    if access.is_manager:
+        latest = (
+            latest_acknowledgements(org, person_ids=person_ids, hat_ids=hat_ids)
+            if restrict
+            else latest_acknowledgements(org)
+        )
     managed = access.managed_function_ids
     by_person = {}
     for a in assignments:
@@ -316,44 +359,10 @@ class WornHat:
         return self.assignment.hat
 
 
-def live_snapshot(hat, cells, tasks):
-    """The shape of services.hats.snapshot_hat, from preloaded rows (no queries)."""
-
-    def task_key(tid):
-        t = tasks[tid]
-        return (t.area.position if t.area else 10**9, t.area_id or 0, t.position, t.id)
-
-    duties, involved = [], []
-    for tid in sorted(cells, key=task_key):
-        t = tasks[tid]
-        row = {
-            "task": t.name,
-            "area": t.area.name if t.area else "",
-            "letters": raci.format_cell(cells[tid]),
-        }
-        (duties if cells[tid] & {"A", "R"} else involved).append(row)
-    return {
-        "title": hat.title,
-        "function": hat.function.name,
-        "purpose": hat.purpose,
-        "product": hat.product,
-        "authority": hat.authority,
-        "reports_to": hat.reports_to.title if hat.reports_to_id else "",
-        "notes": hat.notes,
-        "kpis": [
-            {"name": k.name, "target": k.target, "unit": k.unit, "period": k.period}
-            for k in hat.kpis.all()
-        ],
-        "checklist": [c.text for c in hat.checklist.all()],
-        "duties": duties,
-        "involved": involved,
-    }
-
-
 def my_hats(org, person):
     """Every hat `person` wears now, as they read it, with their confirmation
     status and what changed since the revision they confirmed; and the tasks
-    they hold letters for. Six queries whatever the size."""
+    they hold letters for. Six queries whatever the size (four when they wear no hat)."""
     assignments = list(
         Assignment.objects.for_org(org)
         .filter(person=person, ended__isnull=True)
@@ -377,9 +386,8 @@ def my_hats(org, person):
         best = confirmed.get(ack.hat_id)
         if best is None or ack.revision.number > best[0].revision.number:
             confirmed[ack.hat_id] = (ack, ack.revision)
-    unpublished = [h for h in hats if h.id not in current]
-    if unpublished:
-        prefetch_related_objects(unpublished, "kpis", "checklist")
+    # Always prefetched, so the page runs the same queries whatever is published.
+    prefetch_related_objects(hats, "kpis", "checklist")
     cells, tasks = {}, {}
     for r in (
         Responsibility.objects.for_org(org).filter(hat_id__in=hat_ids).select_related("task__area")
@@ -400,7 +408,7 @@ def my_hats(org, person):
             assignment=a,
             snapshot=revision.snapshot
             if revision
-            else live_snapshot(hat, cells.get(hat.id, {}), tasks),
+            else snapshot_from(hat, cells.get(hat.id, {}), tasks),
             revision=revision,
             status=status,
             confirmed_revision=ack_revision,

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from ..access import deny_unless, get_in_org, org_view
+from ..access import deny_unless, get_in_org, id_param, org_view
 from ..forms.functions import FunctionForm
 from ..models import Function
 from ..services import functions as services
@@ -47,9 +47,9 @@ def save_form(request, form):
 def function_create(request):
     acc = request.access
     parent = None
-    parent_id = request.GET.get("parent", "")
-    if parent_id.isdigit():
-        parent = get_in_org(Function, acc, pk=int(parent_id))
+    parent_id = id_param(request.GET.get("parent"))
+    if parent_id is not None:
+        parent = get_in_org(Function, acc, pk=parent_id)
     # Without a parent a manager still gets the form: it offers the functions they manage.
     deny_unless(
         acc.can_create_function(parent) if parent else acc.is_admin or acc.managed_function_ids

@@ -11,10 +11,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import hat_templates, raci
-from ..access import deny_unless, get_in_org, org_view
+from ..access import deny_unless, get_in_org, id_param, org_view
 from ..forms.hats import (
     ChecklistFormSet,
     DutyForm,
@@ -27,9 +27,10 @@ from ..forms.hats import (
     checklist_initial,
     kpi_initial,
     ordered_rows,
+    sign_base,
 )
 from ..models import Acknowledgement, Assignment, Function, Hat, HatChange, HatRevision, Task
-from ..revisions import LABELS, diff_snapshots, item_text
+from ..revisions import LABELS, diff_snapshots
 from ..services import hats as service
 
 HAT_QS = Hat.objects.select_related(
@@ -77,11 +78,6 @@ class Sheet:
         return [p for p, ok in self.acks if not ok]
 
 
-def _task_order(task):
-    area = task.area
-    return (area.position if area else 10**9, task.area_id or 0, task.position, task.id)
-
-
 def history_label(change):
     if change.kind == HatChange.FIELD:
         return LABELS.get(change.field, change.field)
@@ -100,7 +96,7 @@ def hat_sheet(hat, history=50):
     """Prepared rows of the hat page. Nine queries whatever the size of the organisation."""
     cells, tasks = service.hat_letters(hat)
     areas, involved = {}, []
-    for tid in sorted(cells, key=lambda t: _task_order(tasks[t])):
+    for tid in sorted(cells, key=lambda t: service.task_order(tasks[t])):
         task, letters = tasks[tid], cells[tid]
         text = raci.format_cell(letters)
         if letters & {"A", "R"}:
@@ -195,7 +191,9 @@ def hat_pdf(request, hat_id):
 
 
 # The editor ----------------------------------------------------------------------
-CONFLICT_FIELDS = (*service.EDIT_FIELDS, "kpis", "checklist")
+CONFLICT_FIELDS = service.MERGE_FIELDS
+GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
+SEARCH_MAX = 100
 
 
 @dataclass
@@ -217,33 +215,79 @@ def _value_text(name, value):
     return str(value)
 
 
-def _conflicts(current, form, kpis, checklist, choices):
-    """Fields where what is saved now (theirs) differs from what the user sent (mine)."""
+def _state_text(name, state):
+    if name == "kpis":
+        return "\n".join(service.kpi_text(k) for k in state["kpis"])
+    return "\n".join(state["checklist"])
+
+
+def _put(data, name, value):
+    """Write one field of a hat state into the editor's POST data."""
+    if name in service.EDIT_FIELDS:
+        data[name] = "" if value is None else str(value)
+        return
+    for key in [k for k in data if k.startswith(f"{name}-")]:
+        del data[key]
+    fields = KPI_FIELDS if name == "kpis" else ("text",)
+    for i, row in enumerate(value):
+        for f in fields:
+            data[f"{name}-{i}-{f}"] = row[f] if name == "kpis" else row
+        data[f"{name}-{i}-position"] = str(i + 1)
+    data[f"{name}-TOTAL_FORMS"] = str(len(value))
+    data[f"{name}-INITIAL_FORMS"] = "0"
+
+
+def _conflict_page(request, hat, current, base, mine, form, fields, choices, unresolved=False):
+    """The editor again (409), merged three ways: what only the other person
+    changed is shown as saved now, what only this user changed stays in the
+    form, and only `fields` both changed are listed side by side to choose."""
+    acc = request.access
+    theirs = service.hat_state(current)
+    merged = service.merge(base, theirs, mine)
+    wanted = set(fields) | set(merged.conflicts)
+    fields = [f for f in CONFLICT_FIELDS if f in wanted]
+    data = request.POST.copy()
+    for name in CONFLICT_FIELDS:
+        # Theirs wherever this user keeps theirs: changed only by them, or
+        # "keep theirs" chosen earlier. The form never carries a stale value.
+        if name not in fields and (name in merged.theirs or name not in mine):
+            _put(data, name, theirs[name])
+        if name not in fields:
+            data.pop(f"resolve_{name}", None)
+    data["version"] = str(current.version)
+    data["base"] = sign_base(current, theirs)
+    data["conflict_fields"] = ",".join(fields)
     rows = []
-    for name in service.EDIT_FIELDS:
-        theirs = service.field_text(current, name)
-        mine = _value_text(name, form.cleaned_data.get(name))
-        if theirs != mine:
-            rows.append(ConflictRow(name, LABELS[name], theirs, mine, choices.get(name, "")))
-    theirs_kpis = "\n".join(service.kpi_text(k) for k in service.kpi_rows(current))
-    mine_kpis = "\n".join(item_text("kpis", k) for k in kpis)
-    if theirs_kpis != mine_kpis:
-        rows.append(
-            ConflictRow("kpis", LABELS["kpis"], theirs_kpis, mine_kpis, choices.get("kpis", ""))
-        )
-    theirs_list = "\n".join(service.checklist_rows(current))
-    mine_list = "\n".join(checklist)
-    if theirs_list != mine_list:
-        rows.append(
-            ConflictRow(
-                "checklist",
-                LABELS["checklist"],
-                theirs_list,
-                mine_list,
-                choices.get("checklist", ""),
-            )
-        )
-    return rows
+    for name in fields:
+        if name in service.EDIT_FIELDS:
+            their_text = service.field_text(current, name)
+            my_text = _value_text(name, form.cleaned_data.get(name))
+        else:
+            their_text, my_text = _state_text(name, theirs), _state_text(name, mine)
+        rows.append(ConflictRow(name, LABELS[name], their_text, my_text, choices.get(name, "")))
+    bound = HatForm(data, instance=_hat(request, hat.pk), org=acc.org, access=acc)
+    bound.is_valid()
+    kpis = KPIFormSet(data, prefix="kpis")
+    checklist = ChecklistFormSet(data, prefix="checklist")
+    kpis.is_valid()
+    checklist.is_valid()
+    return _editor(
+        request,
+        current,
+        status=409,
+        form=bound,
+        kpis=kpis,
+        checklist=checklist,
+        conflicts=rows,
+        conflict_fields=data["conflict_fields"],
+        unresolved=unresolved,
+        kept_theirs=[LABELS[n] for n in merged.theirs if n not in fields],
+    )
+
+
+def _search(request, name):
+    # NUL cannot be stored or compared in PostgreSQL text: drop it from search terms.
+    return request.GET.get(name, "").replace("\x00", "").strip()[:SEARCH_MAX]
 
 
 def _editor(request, hat, status=200, **forms):
@@ -252,13 +296,15 @@ def _editor(request, hat, status=200, **forms):
     org = acc.org
     sheet = hat_sheet(hat, history=20)
     if "form" not in forms:
-        forms["form"] = HatForm(instance=hat, org=org, access=acc)
+        base = service.hat_state(hat, sheet.kpis, sheet.checklist)
+        forms["form"] = HatForm(instance=hat, org=org, access=acc, base=base)
         forms["kpis"] = KPIFormSet(prefix="kpis", initial=kpi_initial(sheet.kpis))
         forms["checklist"] = ChecklistFormSet(
             prefix="checklist", initial=checklist_initial(sheet.checklist)
         )
-    forms.setdefault("duty_form", DutyForm(org=org))
-    forms.setdefault("wearer_form", WearerForm(org=org, hat=hat))
+    task_q, person_q = _search(request, "q"), _search(request, "who")
+    forms.setdefault("duty_form", DutyForm(org=org)).offer_tasks(hat, task_q)
+    forms.setdefault("wearer_form", WearerForm(org=org, hat=hat)).offer_people(person_q)
     forms.setdefault("publish_form", PublishForm())
     end_form = forms.pop("end_form", None)
     end_for = forms.pop("end_for", None)
@@ -266,11 +312,20 @@ def _editor(request, hat, status=200, **forms):
         (a, end_form if end_for == a.pk else EndWearerForm(prefix=f"end{a.pk}"))
         for a in sheet.wearers
     ]
-    context = {"sheet": sheet, "hat": hat, "ends": ends, "conflicts": [], **forms}
+    context = {
+        "sheet": sheet,
+        "hat": hat,
+        "ends": ends,
+        "conflicts": [],
+        "task_q": task_q,
+        "person_q": person_q,
+        **forms,
+    }
     return render(request, "roles/hat_edit.html", context, status=status)
 
 
 @org_view("manager")
+@GET_OR_POST
 def hat_edit(request, hat_id):
     hat = _hat(request, hat_id, edit=True)
     if request.method != "POST":
@@ -282,55 +337,45 @@ def hat_edit(request, hat_id):
     checklist = ChecklistFormSet(request.POST, prefix="checklist")
     if not (form.is_valid() and kpis.is_valid() and checklist.is_valid()):
         return _editor(request, hat, form=form, kpis=kpis, checklist=checklist)
-    kpi_rows = ordered_rows(kpis, KPI_FIELDS)
-    items = [row["text"] for row in ordered_rows(checklist, ("text",))]
+    version, base = form.cleaned_data["version"], form.cleaned_data["base"]
     choices = {
         name: request.POST.get(f"resolve_{name}", "")
         for name in CONFLICT_FIELDS
         if request.POST.get(f"resolve_{name}") in ("mine", "theirs")
     }
-    pending = [f for f in request.POST.get("conflict_fields", "").split(",") if f]
-    unresolved = any(f not in choices for f in pending if f in CONFLICT_FIELDS)
+    # "Keep theirs" leaves a field out of what this user sends.
     values = {k: v for k, v in form.values().items() if choices.get(k) != "theirs"}
+    kpi_rows = ordered_rows(kpis, KPI_FIELDS)
+    items = [row["text"] for row in ordered_rows(checklist, ("text",))]
+    sent_kpis = None if choices.get("kpis") == "theirs" else kpi_rows
+    sent_items = None if choices.get("checklist") == "theirs" else items
+    mine = service.edit_state(values, sent_kpis, sent_items)
+    pending = [f for f in request.POST.get("conflict_fields", "").split(",") if f]
+    unresolved = [f for f in pending if f in CONFLICT_FIELDS and f not in choices]
+    if unresolved:
+        theirs = service.hat_state(hat)
+        still = [f for f in unresolved if f in mine and mine[f] != theirs[f]]
+        if still:  # else nothing differs there now: saving (and merging) is safe
+            return _conflict_page(
+                request, hat, hat, base, mine, form, still, choices, unresolved=True
+            )
     try:
-        if unresolved:
-            raise service.StaleHat(_hat(request, hat_id))
         changes = service.save_hat(
-            hat,
-            values,
-            form.cleaned_data["version"],
-            acc.person,
-            kpis=None if choices.get("kpis") == "theirs" else kpi_rows,
-            checklist=None if choices.get("checklist") == "theirs" else items,
+            hat, values, version, acc.person, kpis=sent_kpis, checklist=sent_items, base=base
         )
     except service.StaleHat as stale:
-        current = stale.current
-        rows = _conflicts(current, form, kpi_rows, items, choices)
-        if not rows:  # they saved exactly what this user sent
-            messages.info(request, _("Someone else saved the same changes a moment ago."))
-            return redirect("roles:hat-edit", org=acc.org.slug, hat_id=hat.pk)
-        data = request.POST.copy()
-        data["version"] = str(current.version)
-        data["conflict_fields"] = ",".join(r.field for r in rows)
-        form = HatForm(data, instance=_hat(request, hat_id), org=acc.org, access=acc)
-        form.is_valid()
-        kpis = KPIFormSet(data, prefix="kpis")
-        checklist = ChecklistFormSet(data, prefix="checklist")
-        kpis.is_valid()
-        checklist.is_valid()
-        return _editor(
-            request,
-            current,
-            status=409,
-            form=form,
-            kpis=kpis,
-            checklist=checklist,
-            conflicts=rows,
-            conflict_fields=data["conflict_fields"],
-            unresolved=unresolved,
+        return _conflict_page(
+            request, hat, stale.current, base, mine, form, stale.conflicts, choices
         )
-    if changes:
+    if changes and hat.version != version:
+        messages.success(
+            request,
+            _("Saved the hat, together with the changes someone else saved meanwhile."),
+        )
+    elif changes:
         messages.success(request, _("Saved the hat."))
+    elif hat.version != version:
+        messages.info(request, _("Someone else saved the same changes a moment ago."))
     else:
         messages.info(request, _("Nothing to save: no field changed."))
     return redirect("roles:hat-edit", org=acc.org.slug, hat_id=hat.pk)
@@ -438,6 +483,7 @@ def hat_wearer_end(request, hat_id, assignment_id):
 
 # New hats ----------------------------------------------------------------------
 @org_view("manager")
+@GET_OR_POST
 def hat_create(request, function_id):
     acc = request.access
     function = get_in_org(Function, acc, pk=function_id)
@@ -494,13 +540,6 @@ def hat_publish(request, hat_id):
     return redirect("roles:hat-revisions", org=acc.org.slug, hat_id=hat.pk)
 
 
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @org_view()
 @require_safe
 def hat_revisions(request, hat_id):
@@ -508,8 +547,8 @@ def hat_revisions(request, hat_id):
     acc = request.access
     revisions = list(hat.revisions.select_related("author").order_by("-number"))
     by_number = {r.number: r for r in revisions}
-    b = by_number.get(_int(request.GET.get("b"))) or (revisions[0] if revisions else None)
-    a = by_number.get(_int(request.GET.get("a")))
+    b = by_number.get(id_param(request.GET.get("b"))) or (revisions[0] if revisions else None)
+    a = by_number.get(id_param(request.GET.get("a")))
     if a is None and b is not None and "a" not in request.GET:
         a = by_number.get(b.number - 1)
     changes = diff_snapshots(a.snapshot if a else None, b.snapshot) if b else []

@@ -1,7 +1,10 @@
 """Import and export of the matrix, and the company handbook PDF.
 
-Between the preview and "Apply" the uploaded file waits in the caller's session,
-which lives in the database, so any app server can apply what another previewed."""
+Between the preview and "Apply" the sheet as read from the uploaded file waits in
+the caller's session, which lives in the database, so any app server can apply
+what another previewed (and "Apply" need not read the file a second time). With it
+waits the fingerprint of the previewed plan: "Apply" plans again and writes only
+if that plan is the one the preview showed."""
 
 import base64
 import hashlib
@@ -10,14 +13,13 @@ from django.contrib import messages
 from django.db import DatabaseError, IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ..access import ADMIN, org_view
 from ..forms.interchange import ImportForm
 from ..interchange import exporter, handbook, importer
-from ..interchange.reader import SheetError, read_sheet
+from ..interchange.reader import Sheet, SheetError, read_sheet
 from ..models import Function
 
 PREVIEW_ROWS = 500
@@ -27,15 +29,7 @@ def pending_key(org):
     return f"hatta-import:{org.slug}"
 
 
-def matrix_url(org):
-    """The matrix page once it exists; the map until then."""
-    try:
-        return reverse("roles:matrix", kwargs={"org": org.slug})
-    except NoReverseMatch:
-        return reverse("roles:org-map", kwargs={"org": org.slug})
-
-
-def preview_context(plan, pending):
+def preview_context(plan, pending, stale=False):
     sheet = plan.sheet
     hats_new = [
         (title, target if isinstance(target, str) else target.name, isinstance(target, str))
@@ -53,6 +47,7 @@ def preview_context(plan, pending):
         "tasks_new": plan.tasks_new[:PREVIEW_ROWS],
         "tasks_hidden": max(0, len(plan.tasks_new) - PREVIEW_ROWS),
         "pending": pending,
+        "stale": stale,
         "nav": "interchange",
     }
 
@@ -68,10 +63,11 @@ def matrix_import(request):
         digest = hashlib.sha256(form.content).hexdigest()
         pending = {
             "name": form.cleaned_data["file"].name,
-            "data": base64.b64encode(form.content).decode("ascii"),
+            "read": form.read.to_data(),
             "sheet": form.cleaned_data.get("sheet") or "",
             "function": function.id if function else None,
             "digest": digest,
+            "plan": plan.fingerprint(),
         }
         request.session[pending_key(acc.org)] = pending
         return render(request, "roles/import_preview.html", preview_context(plan, pending))
@@ -93,8 +89,23 @@ def matrix_import_apply(request):
             messages.error(request, _("The chosen function no longer exists. Upload again."))
             return redirect("roles:matrix-import", org=acc.org.slug)
     try:
-        sheet = read_sheet(base64.b64decode(pending["data"]), pending["name"], pending["sheet"])
-        summary = importer.apply(importer.plan(acc.org, sheet, function), author=acc.person)
+        if "read" in pending:
+            sheet = Sheet.from_data(pending["read"])
+        else:  # a preview stored before the sheet itself was kept
+            sheet = read_sheet(base64.b64decode(pending["data"]), pending["name"], pending["sheet"])
+        plan = importer.plan(acc.org, sheet, function)
+        fingerprint = plan.fingerprint()
+        if fingerprint != pending.get("plan"):
+            # Apply only what was shown: show the plan as it is now instead.
+            pending["plan"] = fingerprint
+            request.session[pending_key(acc.org)] = pending
+            return render(
+                request,
+                "roles/import_preview.html",
+                preview_context(plan, pending, stale=True),
+                status=409,
+            )
+        summary = importer.apply(plan, author=acc.person)
     except SheetError as exc:
         messages.error(request, str(exc))
         return redirect("roles:matrix-import", org=acc.org.slug)
@@ -123,7 +134,7 @@ def matrix_import_apply(request):
             "same": summary["cells_unchanged"],
         },
     )
-    return redirect(matrix_url(acc.org))
+    return redirect("roles:matrix", org=acc.org.slug)
 
 
 def download(content, content_type, filename):

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import health as hc
 from ..access import org_view
@@ -17,8 +18,15 @@ from ..forms.org import ThresholdsForm
 from ..models import HealthSnapshot
 
 TREND_DAYS = 90
-# Offenders listed per check before the list says "and N more".
-OFFENDER_LIMIT = 200
+# Offenders listed per check before the list says "and N more" and links to
+# the page with the full list.
+OFFENDER_LIMIT = 10
+# The chart shows every level while the boxes fit this budget; a larger
+# organisation gets the top levels (the deepest that fit, at least two) and,
+# below them, a link to each function's page, where its sub-functions are.
+CHART_BOXES = 30
+# Wearers named per hat before "and N more" (the hat page lists them all).
+WEARER_LIMIT = 12
 _SENTINEL = 987654321
 
 
@@ -99,6 +107,7 @@ class HatBox:
     wearers: list
     held_by: str = ""  # vacant: the head who holds it from above
     gaps: list = field(default_factory=list)
+    more_wearers: int = 0
 
 
 @dataclass
@@ -113,6 +122,7 @@ class FunctionBox:
     children: list
     gaps: list = field(default_factory=list)
     new_hat_href: str | None = None
+    below: int = 0  # functions under this box that the chart leaves to its page
 
     @property
     def row(self):
@@ -120,48 +130,58 @@ class FunctionBox:
         return self.depth == 0
 
 
+@dataclass
+class ChartRow:
+    """One box of the chart in document order. The template opens a branch
+    after a box with `opens`, and closes `closes` branches after it: a flat loop
+    instead of one template include per box."""
+
+    node: FunctionBox
+    opens: bool
+    closes: range
+
+
+def visible_depth(depths, budget=CHART_BOXES):
+    """The deepest level to draw: every level while the boxes fit `budget`,
+    else the deepest that fits (at least the top and its children)."""
+    per_level = {}
+    for depth in depths:
+        per_level[depth] = per_level.get(depth, 0) + 1
+    if len(depths) <= budget:
+        return max(per_level, default=0)
+    shown, limit = 0, 1
+    for depth in sorted(per_level):
+        shown += per_level[depth]
+        if shown > budget:
+            break
+        limit = max(limit, depth)
+    return limit
+
+
+def chart_rows(roots):
+    """The boxes in document order, with where branches open and close."""
+    rows, stack = [], [(r, 0) for r in reversed(roots)]
+    while stack:
+        node, closing = stack.pop()
+        if node.children:
+            rows.append(ChartRow(node, True, range(0)))
+            kids = list(reversed(node.children))
+            # The last child closes this branch and those its parent left open.
+            stack.append((kids[0], closing + 1))
+            stack.extend((c, 0) for c in kids[1:])
+        else:
+            rows.append(ChartRow(node, False, range(closing)))
+    return rows
+
+
 def chart(data, links, health, access):
-    """FunctionBox roots built from OrgData. Gaps inside the boxes are shown to
-    managers and admins; "add a hat" where the caller may add one."""
+    """(roots, levels cut) of FunctionBoxes built from OrgData, to the depth
+    `visible_depth` allows. Gaps inside the boxes are shown to managers and
+    admins; "add a hat" where the caller may add one."""
     show_gaps = access.is_manager
     people = {p.id: p for p in data.people}
     functions = {f.id: f for f in data.functions}
-    wears = {}
-    for w in data.wears:
-        wears.setdefault(w.hat_id, []).append(w)
-    no_purpose = {h.id for h in data.hats if not (h.purpose or "").strip()}
-    owning = {hat_id for _t, hat_id, letter in data.cells if letter in ("R", "A")}
-    unconfirmed = {}
-    for o in next(c for c in health.checks if c.key == "hat_confirmed").offenders:
-        unconfirmed[o.id] = unconfirmed.get(o.id, 0) + 1
-
-    hats_of = {}
-    for h in data.hats:
-        worn = sorted(wears.get(h.id, []), key=lambda w: people[w.person_id].name)
-        gaps = []
-        if show_gaps:
-            if h.id in no_purpose:
-                gaps.append(_("no purpose"))
-            if h.id not in owning:
-                gaps.append(_("no task R or A"))
-            if unconfirmed.get(h.id):
-                gaps.append(_("%(n)s not confirmed") % {"n": unconfirmed[h.id]})
-        held_by = ""
-        if not worn:
-            holder = hc.holder_of(data, h.function_id, functions)
-            held_by = people[holder].name if holder in people else "—"
-        hats_of.setdefault(h.function_id, []).append(
-            HatBox(
-                h.title,
-                links.hat(h.id),
-                [
-                    WearerBox(people[w.person_id].name, w.share, links.person(w.person_id))
-                    for w in worn
-                ],
-                held_by,
-                gaps,
-            )
-        )
+    with_hats = {h.function_id for h in data.hats}
     boxes = {}
     for f in data.functions:
         head = people.get(f.head_id)
@@ -172,9 +192,9 @@ def chart(data, links, health, access):
             head.name if head else "",
             links.person(head.id) if head else None,
             0,
-            hats_of.get(f.id, []),
             [],
-            [] if f.id in hats_of else [_("no hat")],
+            [],
+            [] if f.id in with_hats else [_("no hat")],
             links.new_hat(f.id) if access.can_edit_function(f.id) else None,
         )
     roots = []
@@ -183,16 +203,64 @@ def chart(data, links, health, access):
         (parent.children if parent else roots).append(boxes[f.id])
 
     # Depths, guarding against a corrupt cycle; nodes only reachable through one are dropped.
-    seen, stack = set(), [(r, 0) for r in roots]
+    seen, stack, order = set(), [(r, 0) for r in roots], []
     while stack:
         node, depth = stack.pop()
         if node.id in seen:
             continue
         seen.add(node.id)
+        order.append(node)
         node.depth = depth
         node.children = [c for c in node.children if c.id not in seen]
         stack.extend((c, depth + 1) for c in node.children)
-    return roots
+    limit = visible_depth([n.depth for n in order])
+    cut = False
+    for node in reversed(order):  # children before their parents
+        if node.depth == limit and node.children:
+            node.below = sum(1 + c.below for c in node.children)
+            node.children, cut = [], True
+        elif node.depth > limit:
+            node.below = sum(1 + c.below for c in node.children)
+    shown = {n.id for n in order if n.depth <= limit}
+
+    wears = {}
+    for w in data.wears:
+        wears.setdefault(w.hat_id, []).append(w)
+    unconfirmed = {}
+    if show_gaps:
+        owning = {hat_id for _t, hat_id, letter in data.cells if letter in ("R", "A")}
+        for o in next(c for c in health.checks if c.key == "hat_confirmed").offenders:
+            unconfirmed[o.id] = unconfirmed.get(o.id, 0) + 1
+    for h in data.hats:
+        if h.function_id not in shown:
+            continue
+        worn = sorted(wears.get(h.id, []), key=lambda w: people[w.person_id].name)
+        gaps = []
+        if show_gaps:
+            if not (h.purpose or "").strip():
+                gaps.append(_("no purpose"))
+            if h.id not in owning:
+                gaps.append(_("no task R or A"))
+            if unconfirmed.get(h.id):
+                gaps.append(_("%(n)s not confirmed") % {"n": unconfirmed[h.id]})
+        held_by = ""
+        if not worn:
+            holder = hc.holder_of(data, h.function_id, functions)
+            held_by = people[holder].name if holder in people else "—"
+        boxes[h.function_id].hats.append(
+            HatBox(
+                h.title,
+                links.hat(h.id),
+                [
+                    WearerBox(people[w.person_id].name, w.share, links.person(w.person_id))
+                    for w in worn[:WEARER_LIMIT]
+                ],
+                held_by,
+                gaps,
+                max(0, len(worn) - WEARER_LIMIT),
+            )
+        )
+    return roots, cut
 
 
 # The health panel --------------------------------------------------------------
@@ -214,6 +282,7 @@ class CheckRow:
     step: int  # percent rounded down to a step of 5, for the bar's CSS class
     groups: list  # [(label, [OffenderRow])]
     more: int = 0
+    more_href: str | None = None  # where the full list is
 
     @property
     def ok(self):
@@ -233,7 +302,20 @@ def step_of(ratio):
     return max(0, min(100, int(ratio * 100) // 5 * 5))
 
 
+def full_list_href(key, links):
+    """The page that lists every offender of a check, where there is one."""
+    if key == "task_complete":
+        matrix = links.url("roles:matrix")
+        return f"{matrix}?problems=1" if matrix else None
+    if key in ("person_hats", "hat_confirmed"):
+        return links.url("roles:people")
+    if key == "overload":
+        return links.url("roles:workload")
+    return None
+
+
 def check_rows(health, links, access):
+    """The panel's rows, each with at most OFFENDER_LIMIT offenders."""
     rows = []
     for check in health.checks:
         budget, groups = OFFENDER_LIMIT, []
@@ -257,6 +339,7 @@ def check_rows(health, links, access):
                 step_of(check.ratio),
                 groups,
                 max(0, len(check.offenders) - OFFENDER_LIMIT),
+                full_list_href(check.key, links),
             )
         )
     return rows
@@ -307,22 +390,27 @@ def trend(org, today, current):
 
 
 @org_view()
+@require_safe
 def org_map(request):
     acc = request.access
     org = acc.org
-    data = hc.load(org)
-    health = hc.evaluate(data)
     links = Links(org.slug)
+    with hc.gc_paused():
+        data = hc.load(org)
+        health = hc.evaluate(data)
+        tree, cut = chart(data, links, health, acc)
+        checks = check_rows(health, links, acc) if acc.is_manager else None
     context = {
         "nav": "map",
-        "tree": chart(data, links, health, acc),
+        "tree": chart_rows(tree),
+        "chart_cut": cut,
         "function_count": len(data.functions),
         "show_health": acc.is_manager,
         "me_href": links.url("roles:me"),
     }
     if acc.is_manager:
         context.update(
-            checks=check_rows(health, links, acc),
+            checks=checks,
             score=round(health.score * 100),
             score_step=step_of(health.score),
             passing=health.passing,
@@ -361,11 +449,13 @@ class LoadBar:
 
 
 @org_view("manager")
+@require_safe
 def workload(request):
     acc = request.access
     org = acc.org
-    data = hc.load(org)
-    rows = hc.workload(data)
+    with hc.gc_paused():
+        data = hc.load(org)
+        rows = hc.workload(data)
     links = Links(org.slug)
     # Bars are scaled to the largest value on the page, or the threshold if larger.
     limits = data.thresholds
@@ -399,6 +489,7 @@ def workload(request):
 
 
 @org_view("admin")
+@require_http_methods(["GET", "HEAD", "POST"])
 def org_settings(request):
     org = request.access.org
     form = ThresholdsForm(request.POST if request.method == "POST" else None, instance=org)

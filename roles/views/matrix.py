@@ -1,9 +1,11 @@
 """The RACI matrix page, its cell edits (htmx and plain form posts), and the
 pages for tasks and areas."""
 
+import html
 import json
 
 from django.contrib import messages
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import Http404, QueryDict
@@ -15,13 +17,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import raci
-from ..access import deny_unless, get_in_org, org_view
+from ..access import deny_unless, get_in_org, id_param, org_view
 from ..forms.matrix import AreaDeleteForm, AreaForm, CellForm, TaskForm
+from ..interchange import note_label
 from ..matrix import NO_AREA, CellView, Filters, build_matrix
 from ..models import Area, CellChange, Hat, Responsibility, Task
 from ..services import matrix as services
 
 SESSION_NOTICE = "matrix_notice"
+# An undo is offered as a token signed by the server (see undo_token): what the
+# two cells were and became, for whom. Nothing the browser sends is trusted.
+UNDO_SALT = "roles.matrix.undo"
+UNDO_MAX_AGE = 15 * 60  # seconds
 
 
 def optional_url(name, slug):
@@ -47,6 +54,21 @@ def back_to_matrix(request):
     return redirect(matrix_url(request.access.org.slug, filters_of(request.POST.get("q"))))
 
 
+def options_html(options, selected):
+    """<option>s of a filter, built here: a large organisation has thousands of
+    people, and the template language (or format_html) is slow at that."""
+    # Safe: values are ids and every label is escaped.
+    return mark_safe(  # noqa: S308  # nosec B308 B703
+        "".join(
+            [
+                f'<option value="{value}"{" selected" if value == selected else ""}>'
+                f"{html.escape(str(label))}</option>"
+                for value, label in options
+            ]
+        )
+    )
+
+
 def letters_text(letters):
     return raci.format_cell(letters) or _("empty")
 
@@ -60,10 +82,14 @@ def matrix(request):
     slug = acc.org.slug
     cell_url = reverse("roles:matrix-cell", kwargs={"org": slug})
     query = urlencode(filters.query())
+    empty = CellView.empty_label()
+    # One reverse() for all rows: "…/tasks/0/" → "…/tasks/".
+    tasks_url = reverse("roles:task-detail", kwargs={"org": slug, "task_id": 0})[:-2]
     for group in data.groups:
         for row in group.rows:
+            row.url = f"{tasks_url}{row.task.id}/"
             # Each cell's <td> is already safe (CellView.render); this only joins them.
-            row.html = mark_safe("".join(cell.render(cell_url, query) for cell in row.cells))  # noqa: S308  # nosec B308 B703
+            row.html = mark_safe("".join([cell.render(empty) for cell in row.cells]))  # noqa: S308  # nosec B308 B703
     notice = (
         request.session.pop(SESSION_NOTICE, None) if SESSION_NOTICE in request.session else None
     )
@@ -73,6 +99,9 @@ def matrix(request):
         {
             "m": data,
             "q": query,
+            "function_options": options_html(data.function_options, data.filters.function),
+            "area_options": options_html(((a.id, a.name) for a in data.areas), data.filters.area),
+            "person_options": options_html(data.people, data.filters.person),
             "cell_url": cell_url,
             "choices": [(c, c or _("empty")) for c in raci.CHOICES],
             "status_labels": raci.STATUS_LABELS,
@@ -90,20 +119,91 @@ def matrix(request):
     )
 
 
+def hat_with_may_edit(acc, hat_id):
+    """The hat (404 unless the caller's organisation's) with `may_edit`: whether
+    the caller may change its column, answered in the same query."""
+    hats = Hat.objects.only("id", "org_id", "title", "function_id").annotate(
+        may_edit=acc.may_edit_hat_expression()
+    )
+    return get_in_org(hats, acc, pk=hat_id)
+
+
+def may_edit(acc, hat):
+    """The caller may change this hat's column: the flag loaded with the hat when
+    there is one (no function tree to read), else the predicate."""
+    flag = getattr(hat, "may_edit", None)
+    return acc.can_edit_cell(hat) if flag is None else bool(flag)
+
+
+def cell_ids(source):
+    """(task id, hat id) named by `task` and `hat`, or by `c` ("<task>-<hat>",
+    what a matrix cell sends without JavaScript); None for anything else."""
+    task_id, hat_id = source.get("task"), source.get("hat")
+    if task_id is None and hat_id is None:
+        task_id, _sep, hat_id = source.get("c", "").partition("-")
+    task_id, hat_id = id_param(task_id), id_param(hat_id)
+    return None if task_id is None or hat_id is None else (task_id, hat_id)
+
+
 def cell_target(request, source):
     """The task id and the hat a cell request names: 404 unless the hat is the
     caller's organisation's, 403 unless the caller may change its column. The
-    task is checked when it is locked for the write."""
+    task is checked when it is locked for the write. One query."""
     acc = request.access
-    task_id, hat_id = source.get("task", ""), source.get("hat", "")
-    if not (task_id.isdigit() and hat_id.isdigit()):
+    ids = cell_ids(source)
+    if ids is None:
         raise Http404
-    hat = get_in_org(Hat.objects.only("id", "org_id", "title", "function_id"), acc, pk=int(hat_id))
-    deny_unless(acc.can_edit_cell(hat))
-    return int(task_id), hat
+    hat = hat_with_may_edit(acc, ids[1])
+    deny_unless(may_edit(acc, hat))
+    return ids[0], hat
 
 
-def cell_notice(outcome):
+def undo_token(acc, outcome):
+    """The signed offer to undo an A move: the task, both hats, their letters
+    before and after, and who may use it (for a short while)."""
+    result, other = outcome.result, outcome.result.moved_from
+    payload = {
+        "t": outcome.task.id,
+        "h": outcome.hat.id,
+        "l": raci.format_cell(result.old),
+        "e": raci.format_cell(result.new),
+        "o": other.id,
+        "ol": raci.format_cell(outcome.before[other.id]),
+        "oe": raci.format_cell(outcome.row.get(other.id, frozenset())),
+        "p": acc.person.id,
+    }
+    return signing.dumps(payload, salt=UNDO_SALT, compress=True)
+
+
+def read_undo_token(acc, token):
+    """The undo a token offers, as {"task", "hat", "other" ids and the letter
+    sets "letters", "expected", "other_letters", "other_expected"}; None when the
+    token is forged, expired, someone else's or garbled."""
+    try:
+        data = signing.loads(token or "", salt=UNDO_SALT, max_age=UNDO_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired is one too
+        return None
+    if not isinstance(data, dict) or data.get("p") != acc.person.id:
+        return None
+    ids = {
+        key: id_param(data.get(short))
+        for key, short in (("task", "t"), ("hat", "h"), ("other", "o"))
+    }
+    cells = {
+        key: raci.parse_cell(str(data.get(short, "")))
+        for key, short in (
+            ("letters", "l"),
+            ("expected", "e"),
+            ("other_letters", "ol"),
+            ("other_expected", "oe"),
+        )
+    }
+    if None in ids.values() or any(cell.unknown for cell in cells.values()):
+        return None
+    return {**ids, **{key: cell.letters for key, cell in cells.items()}}
+
+
+def cell_notice(outcome, acc):
     """What to say after a cell write, and the undo an A move offers."""
     task, hat = outcome.task, outcome.hat
     if outcome.stale:
@@ -137,16 +237,7 @@ def cell_notice(outcome):
         lost = ", ".join(h.title for h in result.lost_a)
         notice["text"] = text + " " + _("A moved from %(hat)s.") % {"hat": lost}
     if len(result.lost_a) == 1:  # an undo puts back one A; two lost ones stay a fix
-        other = result.moved_from
-        notice["undo"] = {
-            "task": task.id,
-            "hat": hat.id,
-            "letters": raci.format_cell(result.old),
-            "expected": raci.format_cell(result.new),
-            "other": other.id,
-            "other_letters": raci.format_cell(outcome.before[other.id]),
-            "other_expected": raci.format_cell(outcome.row.get(other.id, frozenset())),
-        }
+        notice["undo"] = {"token": undo_token(acc, outcome), "cell": f"cell-{task.id}-{hat.id}"}
     return notice
 
 
@@ -154,12 +245,12 @@ def cell_response(request, outcome, notice):
     """htmx: the changed cells, the row status and the column counts, swapped in place."""
     acc = request.access
     task = outcome.task
-    cell_url = reverse("roles:matrix-cell", kwargs={"org": acc.org.slug})
     query = urlencode(filters_of(request.POST.get("q")).query())
+    empty = CellView.empty_label()
     cells = []
     for h in outcome.hats:
-        cell = CellView(task, h, outcome.row.get(h.id, frozenset()), acc.can_edit_cell(h))
-        cell.html = cell.render(cell_url, query, oob=True)
+        cell = CellView(task, h, outcome.row.get(h.id, frozenset()), may_edit(acc, h))
+        cell.html = cell.render(empty, oob=True)
         cells.append(cell)
     response = render(
         request,
@@ -182,8 +273,15 @@ def cell_response(request, outcome, notice):
     return response
 
 
+def notice_response(request, notice):
+    """htmx: only the notice, swapped in place and announced."""
+    response = render(request, "roles/matrix.html#notice", {"notice": notice, "oob": True})
+    response["HX-Trigger"] = json.dumps({"announce": notice["text"]})
+    return response
+
+
 def finish_cell_write(request, outcome):
-    notice = cell_notice(outcome)
+    notice = cell_notice(outcome, request.access)
     if request.htmx:
         return cell_response(request, outcome, notice)
     level = {"warning": messages.WARNING, "info": messages.INFO}.get(
@@ -212,15 +310,14 @@ def matrix_cell(request):
                 form.cleaned_data["letters"],
                 acc.person,
                 expected=form.cleaned_data["expected"],
+                access=acc,
             )
             if outcome is None:
                 raise Http404
             return finish_cell_write(request, outcome)
         if request.htmx:
             notice = {"level": "danger", "text": " ".join(form.errors.get("letters", []))}
-            response = render(request, "roles/matrix.html#notice", {"notice": notice, "oob": True})
-            response["HX-Trigger"] = json.dumps({"announce": notice["text"]})
-            return response
+            return notice_response(request, notice)
         status = 400
     else:
         form = None
@@ -252,38 +349,36 @@ def matrix_cell(request):
 @require_POST
 @org_view("manager")
 def matrix_undo(request):
-    """Put back both cells of an A move."""
+    """Put back both cells of an A move, as the signed offer made when the A
+    moved says (see undo_token): the caller may give back the A it took from a
+    hat outside their functions, and nothing else."""
     acc = request.access
-    task_id, hat = cell_target(request, request.POST)
-    other_id = request.POST.get("other", "")
-    if not other_id.isdigit():
-        raise Http404
-    other = get_in_org(
-        Hat.objects.only("id", "org_id", "title", "function_id"), acc, pk=int(other_id)
-    )
-    parsed = {
-        key: raci.parse_cell(request.POST.get(key, ""))
-        for key in ("letters", "expected", "other_letters", "other_expected")
-    }
-    # Giving A may take it from a hat outside the caller's functions; undoing
-    # may only give that A back, nothing else.
-    deny_unless(
-        acc.can_edit_cell(other)
-        or parsed["other_letters"].letters == parsed["other_expected"].letters | {"A"}
-    )
-    if any(cell.unknown for cell in parsed.values()):
-        messages.error(request, _("That undo is not valid; nothing was changed."))
+    undo = read_undo_token(acc, request.POST.get("token"))
+    if undo is None:
+        notice = {
+            "level": "warning",
+            "text": _(
+                "That change can no longer be undone (the offer has expired); nothing was changed."
+            ),
+        }
+        if request.htmx:
+            return notice_response(request, notice)
+        messages.warning(request, notice["text"])
         return back_to_matrix(request)
+    hat = hat_with_may_edit(acc, undo["hat"])
+    deny_unless(may_edit(acc, hat))  # the caller's own cell: still theirs to change
+    other = hat_with_may_edit(acc, undo["other"])
     outcome = services.undo_move(
         acc.org,
-        task_id,
+        undo["task"],
         hat,
-        parsed["letters"].letters,
-        parsed["expected"].letters,
+        undo["letters"],
+        undo["expected"],
         other,
-        parsed["other_letters"].letters,
-        parsed["other_expected"].letters,
+        undo["other_letters"],
+        undo["other_expected"],
         acc.person,
+        access=acc,
     )
     if outcome is None:
         raise Http404
@@ -291,7 +386,10 @@ def matrix_undo(request):
     if outcome.stale:
         notice = {
             "level": "warning",
-            "text": _("The cells changed since; nothing was undone."),
+            "text": _(
+                "The cells have changed since, so that change can no longer be undone; "
+                "nothing was changed."
+            ),
         }
     else:
         notice = {
@@ -308,6 +406,31 @@ def matrix_undo(request):
 
 
 # Tasks -------------------------------------------------------------------------
+def letter_functions(**lookup):
+    """Ids of the functions whose hats hold a letter on the tasks `lookup` names
+    (task=…, or task__area=…). One query."""
+    return set(
+        Responsibility.objects.filter(**lookup)
+        .values_list("hat__function_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+
+
+def may_change_task(acc, task):
+    """Rename, move to another area, delete: see Access.can_change_task."""
+    return acc.can_edit_matrix_rows and (
+        acc.is_admin or acc.can_change_task(letter_functions(task=task))
+    )
+
+
+def may_change_area(acc, area):
+    """Rename or delete an area: the same rule over every task in it."""
+    return acc.can_edit_matrix_rows and (
+        acc.is_admin or acc.can_change_task(letter_functions(task__area=area))
+    )
+
+
 @require_safe
 @org_view()
 def task_detail(request, task_id):
@@ -327,6 +450,11 @@ def task_detail(request, task_id):
     changes = list(
         CellChange.objects.filter(task=task).select_related("hat", "author").order_by("-at", "-id")
     )
+    for change in changes:
+        change.note_text = note_label(change.note)
+    can_change = acc.can_edit_matrix_rows and (
+        acc.is_admin or acc.can_change_task({r["hat"].function_id for r in rows})
+    )
     return render(
         request,
         "roles/task_detail.html",
@@ -336,6 +464,7 @@ def task_detail(request, task_id):
             "status": raci.task_status([r["letters"] for r in rows]),
             "changes": changes,
             "can_edit_rows": acc.can_edit_matrix_rows,
+            "can_change": can_change,
             "nav": "matrix",
         },
     )
@@ -347,9 +476,9 @@ def task_create(request):
     acc = request.access
     deny_unless(acc.can_edit_matrix_rows)
     initial = {}
-    area_id = request.GET.get("area", "")
-    if area_id.isdigit():
-        initial["area"] = get_in_org(Area, acc, pk=int(area_id))
+    area_id = id_param(request.GET.get("area"))
+    if area_id is not None:
+        initial["area"] = get_in_org(Area, acc, pk=area_id)
     form = TaskForm(request.POST or None, org=acc.org, initial=initial)
     if request.method == "POST" and form.is_valid():
         task = services.save_task(form.save(commit=False))
@@ -367,6 +496,7 @@ def task_edit(request, task_id):
     acc = request.access
     deny_unless(acc.can_edit_matrix_rows)
     task = get_in_org(Task, acc, pk=task_id)
+    deny_unless(may_change_task(acc, task))
     old_area = task.area_id
     form = TaskForm(request.POST or None, instance=task, org=acc.org)
     if request.method == "POST" and form.is_valid():
@@ -383,6 +513,7 @@ def task_delete(request, task_id):
     acc = request.access
     deny_unless(acc.can_edit_matrix_rows)
     task = get_in_org(Task, acc, pk=task_id)
+    deny_unless(may_change_task(acc, task))
     if request.method == "POST":
         name = task.name
         task.delete()
@@ -429,6 +560,21 @@ def area_list(request):
     deny_unless(acc.can_edit_matrix_rows)
     areas = list(Area.objects.for_org(acc.org).annotate(task_count=Count("tasks")))
     loose = Task.objects.for_org(acc.org).filter(area__isnull=True).count()
+    if acc.is_admin:
+        for area in areas:
+            area.may_change = True
+    else:
+        functions = {}
+        for area_id, function_id in (
+            Responsibility.objects.for_org(acc.org)
+            .filter(task__area__isnull=False)
+            .values_list("task__area_id", "hat__function_id")
+            .distinct()
+            .order_by()
+        ):
+            functions.setdefault(area_id, set()).add(function_id)
+        for area in areas:
+            area.may_change = acc.can_change_task(functions.get(area.id, ()))
     return render(
         request, "roles/area_list.html", {"areas": areas, "loose": loose, "nav": "matrix"}
     )
@@ -465,6 +611,7 @@ def area_edit(request, area_id):
     acc = request.access
     deny_unless(acc.can_edit_matrix_rows)
     area = get_in_org(Area, acc, pk=area_id)
+    deny_unless(may_change_area(acc, area))
     form = AreaForm(request.POST or None, instance=area, org=acc.org)
     if request.method == "POST" and form.is_valid() and (area := save_area(form)):
         messages.success(request, _("Area “%(name)s” saved.") % {"name": area.name})
@@ -478,6 +625,7 @@ def area_delete(request, area_id):
     acc = request.access
     deny_unless(acc.can_edit_matrix_rows)
     area = get_in_org(Area, acc, pk=area_id)
+    deny_unless(may_change_area(acc, area))
     tasks = list(Task.objects.filter(area=area).order_by("position", "id"))
     form = AreaDeleteForm(request.POST or None, org=acc.org, area=area)
     if request.method == "POST" and form.is_valid():

@@ -18,19 +18,37 @@ def can_invite(acc, person):
     return acc.is_admin or (acc.can_manage_people and person.access == Person.MEMBER)
 
 
+def page_links(page, around=2):
+    """Page numbers to link: the first, the last, and `around` on each side of
+    the current one; None marks a gap."""
+    last = page.paginator.num_pages
+    wanted = {1, last, *range(page.number - around, page.number + around + 1)}
+    out, previous = [], 0
+    for n in sorted(n for n in wanted if 1 <= n <= last):
+        if n > previous + 1:
+            out.append(None)
+        out.append(n)
+        previous = n
+    return out
+
+
 @require_safe
 @org_view()
 def people_list(request):
     acc = request.access
     form = PeopleFilterForm(request.GET or None, org=acc.org)
     function = form.cleaned_data["function"] if form.is_valid() else None
-    rows = services.people_rows(acc.org, acc, function.id if function else None)
+    page, rows = services.people_page(
+        acc.org, acc, function.id if function else None, request.GET.get("page")
+    )
     return render(
         request,
         "roles/people.html",
         {
             "form": form,
             "function": function,
+            "page": page,
+            "page_links": page_links(page),
             "rows": rows,
             "can_add": acc.can_manage_people,
             "show_confirmations": acc.is_manager,

@@ -50,7 +50,8 @@ FUNCTIONS = [
     ("ka", "Key Account", "forsaljning", "erik"),
     ("support", "Säljsupport", "forsaljning", "erik"),
     ("marknad", "Marknad", "ledning", "emma"),
-    ("kundservice", "Kundservice", "ledning", "erik"),  # planted: no hat; the sales manager leads it
+    # Planted: Kundservice has no hat yet; the sales manager leads it.
+    ("kundservice", "Kundservice", "ledning", "erik"),
     ("ekonomi", "Ekonomi", "ledning", "peter"),
 ]
 
