@@ -215,3 +215,18 @@ def test_the_csv_export_carries_the_function_row(twins):
     first, second = text.splitlines()[:2]
     assert first.split(",")[1:4] == ["South", "", "North"]
     assert second.startswith("Task,")
+
+
+def test_a_renamed_title_fits_the_column_even_when_long(db):
+    org = f.OrganisationFactory(slug="long")
+    target = f.FunctionFactory(org=org, name="Target")
+    long = "S" * 200
+    f.HatFactory(org=org, function=target, title=long)
+    f.HatFactory(org=org, function=target, title="Seller")
+    sheet = read_csv(f",North,South\nTask,{long},{long}\nOffers,R,A\n")
+    plan = importer.plan(org, sheet, function=target)
+    assert plan.hat_ids[0] is not None and plan.hat_ids[1] is None
+    [title] = plan.hats_new
+    assert len(title) == 200 and title.endswith(" (South)")
+    importer.apply(plan)
+    assert m.Hat.objects.for_org(org).filter(function=target).count() == 3

@@ -13,6 +13,7 @@ row has two A's is imported as written; the reader reports it.
 import hashlib
 import json
 from dataclasses import dataclass, field
+from itertools import chain, count
 
 from django.db import transaction
 from django.db.models import Max
@@ -190,12 +191,14 @@ def plan(org, sheet, function=None):
         place = ("new", norm(target)) if isinstance(target, str) else target.id
         fresh = title
         if (place, norm(fresh)) in taken:
-            options = [f"{title} ({groups[index]})"] if groups[index] else []
-            options += (f"{title} {n}" for n in range(2, len(sheet.hats) + 3))
+            group = groups[index]
+            suffixes = [f" ({group})"] if group and len(group) < MAX_NAME["hat"] // 2 else []
+            suffixes = chain(suffixes, (f" {n}" for n in count(2)))
             fresh = next(
-                o[: MAX_NAME["hat"]]
-                for o in options
-                if (place, norm(o[: MAX_NAME["hat"]])) not in taken
+                option
+                for suffix in suffixes
+                if (place, norm(option := title[: MAX_NAME["hat"] - len(suffix)] + suffix))
+                not in taken
             )
             result.hat_titles[index] = fresh
             result.problems.append(

@@ -33,7 +33,7 @@ def preview_context(plan, pending, stale=False):
     sheet = plan.sheet
     hats_new = [
         (title, target if isinstance(target, str) else target.name, isinstance(target, str))
-        for title, hid, target in zip(sheet.hats, plan.hat_ids, plan.hat_function, strict=True)
+        for title, hid, target in zip(plan.hat_titles, plan.hat_ids, plan.hat_function, strict=True)
         if hid is None
     ]
     return {
