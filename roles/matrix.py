@@ -20,6 +20,11 @@ PER_PAGE = 50
 MAX_COLUMNS = 40
 FILTER_KEYS = ("function", "area", "person", "problems", "page", "cpage")
 NO_AREA = "none"
+# Above this many people wearing a hat, the person filter is a text field (name
+# or email) instead of a <select>: thousands of options outweigh the matrix.
+PERSON_SELECT_LIMIT = 200
+WHO_MAX = 254  # longest email; nothing longer can match a name or an email
+WHO_SHOWN = 10  # people listed when a typed name matches several
 
 
 @dataclass
@@ -32,6 +37,9 @@ class Filters:
     problems: bool = False
     page: int = 1
     cpage: int = 1
+    # Typed name or email (the `who` field); None when not sent. Resolved to
+    # `person` by build_matrix; never carried into URLs itself.
+    who: str | None = None
 
     @classmethod
     def from_query(cls, query):
@@ -47,6 +55,7 @@ class Filters:
             problems=query.get("problems", "") in ("1", "on", "true"),
             page=number("page") or 1,
             cpage=number("cpage") or 1,
+            who=clean_who(query.get("who")) if "who" in query else None,
         )
 
     def query(self, **override):
@@ -65,6 +74,32 @@ class Filters:
     @property
     def active(self):
         return bool(self.function or self.area or self.person or self.problems)
+
+
+def clean_who(text):
+    """`who` as typed, without control characters (a NUL would break PostgreSQL
+    and means nothing in a name) and cut to a length that could match."""
+    text = "".join(
+        ch if ch.isprintable() else " " if ch.isspace() else ""
+        for ch in str(text or "")[: WHO_MAX * 4]
+    )
+    return text.strip()[:WHO_MAX]
+
+
+def resolve_who(who, people, wearing):
+    """The people `who` names: [(id, name)] with one entry when it names one.
+    An email (any case) names its active person; else the active wearers whose
+    name contains it (any case), a whole-name match winning over partial ones."""
+    needle = who.casefold()
+    for person in people:
+        if len(person) > 2 and person[2].casefold() == needle:
+            return [person[:2]]
+    matches = sorted(
+        (p[:2] for p in people if p[0] in wearing and needle in p[1].casefold()),
+        key=lambda p: (p[1].casefold(), p[0]),
+    )
+    exact = [p for p in matches if p[1].casefold() == needle]
+    return exact if len(exact) == 1 else matches
 
 
 PersonName = namedtuple("PersonName", "id name")
@@ -181,6 +216,10 @@ class Matrix:
     cpages: int
     can_edit_any: bool = False
     status_totals: dict = field(default_factory=dict)
+    person_search: bool = False  # the person filter is a text field, not a <select>
+    who: str = ""  # what the text field shows: the typed text or the chosen name
+    who_matches: list = field(default_factory=list)  # (id, name), the first WHO_SHOWN
+    who_count: int = 0  # how many people `who` matched when not exactly one
 
     @property
     def function_options(self):
@@ -318,7 +357,25 @@ def build_matrix(access, filters):
         else:
             row[hat_id] = frozenset(letter)
         counts[hat_id][letter] += 1
-    people = list(Person.objects.for_org(org).filter(active=True).values_list("id", "name"))
+    # Emails only when a typed `who` may name one: no extra query either way.
+    people = list(
+        Person.objects.for_org(org)
+        .filter(active=True)
+        .values_list(*(("id", "name", "email") if filters.who else ("id", "name")))
+    )
+    wearing = {w[1] for w in wearers}
+    who_matches = []
+    # The text field sends back the chosen person's name with their id (two
+    # people may share a name): while the name is unchanged, the id stands.
+    kept = filters.who is not None and any(
+        p[0] == filters.person and p[1].casefold() == filters.who.casefold() for p in people
+    )
+    if filters.who is not None and not kept:
+        filters.person = None
+        if filters.who:
+            who_matches = resolve_who(filters.who, people, wearing)
+            if len(who_matches) == 1:
+                filters.person = who_matches[0][0]
 
     # Columns: hats in function tree order, narrowed by function and person.
     ordered = functions_in_tree_order(functions)
@@ -383,7 +440,6 @@ def build_matrix(access, filters):
     filters.page = page
     shown = matching_tasks[(page - 1) * PER_PAGE : page * PER_PAGE]
 
-    wearing = {w[1] for w in wearers}
     wearers_by_hat = defaultdict(list)
     visible_ids = {hat.id for _f, _d, hat in visible}
     for hat_id, person_id, name, share in wearers:
@@ -404,6 +460,12 @@ def build_matrix(access, filters):
         column_groups[-1].columns.append(column)
         columns.append(column)
 
+    person_search = len(wearing) > PERSON_SELECT_LIMIT
+    if filters.person:
+        who_text = next((p[1] for p in people if p[0] == filters.person), "")
+    else:
+        who_text = filters.who or ""
+
     area_by_id = {a.id: a for a in areas}
     groups = []
     for task_id, name, area_id, position in shown:
@@ -423,8 +485,11 @@ def build_matrix(access, filters):
         functions=ordered,
         areas=areas,
         # The person filter offers those who wear a hat (anyone else would
-        # narrow the matrix to nothing): in a large organisation, far fewer.
-        people=[p for p in people if p[0] in wearing or p[0] == filters.person],
+        # narrow the matrix to nothing): in a large organisation, far fewer,
+        # and above PERSON_SELECT_LIMIT none (the filter is a text field).
+        people=[]
+        if person_search
+        else [p[:2] for p in people if p[0] in wearing or p[0] == filters.person],
         total_tasks=len(tasks),
         total_hats=len(all_hat_ids),
         matching_tasks=len(matching_tasks),
@@ -435,4 +500,8 @@ def build_matrix(access, filters):
         cpages=cpages,
         can_edit_any=any(editable.values()),
         status_totals=status_totals,
+        person_search=person_search,
+        who=who_text,
+        who_matches=who_matches[:WHO_SHOWN] if len(who_matches) > 1 else [],
+        who_count=0 if len(who_matches) == 1 else len(who_matches),
     )

@@ -102,6 +102,10 @@ def matrix(request):
             "function_options": options_html(data.function_options, data.filters.function),
             "area_options": options_html(((a.id, a.name) for a in data.areas), data.filters.area),
             "person_options": options_html(data.people, data.filters.person),
+            "who_links": [
+                (name, "?" + urlencode(filters.query(person=person_id, page=None, cpage=None)))
+                for person_id, name in data.who_matches
+            ],
             "cell_url": cell_url,
             "choices": [(c, c or _("empty")) for c in raci.CHOICES],
             "status_labels": raci.STATUS_LABELS,

@@ -362,3 +362,97 @@ def test_import_previews_then_applies(page, demo):
     assert m.Task.objects.for_org(org).count() == tasks_before + new_tasks
     imported = m.Task.objects.for_org(org).order_by("-pk").first()
     assert page.locator("#matrix").get_by_text(imported.name, exact=True).count() >= 1
+
+
+# --- 1 sales manager, keyboard only: every planted RACI problem fixed ------------------------
+
+
+def tab_into_grid(page):
+    for _ in range(80):
+        if page.evaluate("() => document.activeElement.classList.contains('cell-btn')"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError("Tab never reached the matrix")
+
+
+def arrow_to(page, cell_id):
+    """Move the focus from the focused cell to the cell <td id=cell_id> with arrow keys."""
+    rows, cols = page.evaluate(
+        """(target) => {
+            const grid = document.getElementById("matrix");
+            const rows = [...grid.querySelectorAll("tbody tr")].filter(
+                (tr) => tr.querySelector(".cell-btn"));
+            const at = (btn) => {
+                const tr = btn.closest("tr");
+                return [rows.indexOf(tr), [...tr.querySelectorAll(".cell-btn")].indexOf(btn)];
+            };
+            const [r0, c0] = at(document.activeElement);
+            const [r1, c1] = at(document.querySelector("#" + target + " .cell-btn"));
+            return [r1 - r0, c1 - c0];
+        }""",
+        cell_id,
+    )
+    for _ in range(abs(rows)):
+        page.keyboard.press("ArrowDown" if rows > 0 else "ArrowUp")
+    for _ in range(abs(cols)):
+        page.keyboard.press("ArrowRight" if cols > 0 else "ArrowLeft")
+    assert page.evaluate("() => document.activeElement.closest('td').id") == cell_id
+
+
+def test_sales_manager_fixes_every_planted_raci_problem_with_the_keyboard(page, demo):
+    need("roles:matrix", "roles:matrix-cell")
+    org = demo.nordisk
+    tasks = m.Task.objects.for_org(org)
+    hats = m.Hat.objects.for_org(org)
+    chief = hats.get(title="Försäljningschef")
+    finance = hats.get(title="Ekonomichef")
+    support = hats.get(title="Säljsupport")
+    # (task, the hat whose cell is changed, the key pressed, the letters it ends with)
+    fixes = [
+        (tasks.get(name="Reklamationer"), chief, "a", {"A"}),  # no A
+        (tasks.get(name="Prissättning och rabatter"), chief, "Delete", set()),  # two A's
+        (tasks.get(name="Arkivera avtal"), support, "r", {"R"}),  # no R
+    ]
+    sign_in(page, "saljchef@nordisk.example")
+    page.goto(org_url("roles:matrix") + "?problems=1")
+    for task, _hat, _key, _letters in fixes:
+        expect(page.locator(f"#status-{task.pk}")).not_to_have_class(
+            re.compile(r"\bstatus-complete\b")
+        )
+
+    tab_into_grid(page)
+    complete = text("sv", "complete")
+    for task, hat, key, letters in fixes:
+        cell_id = f"cell-{task.pk}-{hat.pk}"
+        arrow_to(page, cell_id)
+        page.keyboard.press(key)
+        page.wait_for_function(
+            "([id, text]) => document.querySelector('#' + id + ' .cell-btn')"
+            ".textContent.trim() === text",
+            arg=[cell_id, "/".join(sorted(letters))],
+        )
+        status = page.locator(f"#status-{task.pk}")
+        expect(status).to_have_class(re.compile(r"\bstatus-complete\b"))
+        expect(status).to_contain_text(complete)  # a word, not only a colour
+        expect(page.locator("#live")).to_contain_text(task.name)  # told to screen readers
+        assert set(task.responsibilities.filter(hat=hat).values_list("letter", flat=True)) == (
+            letters
+        )
+        # The focus comes back to the changed cell, ready for the next move.
+        page.wait_for_function(
+            "(id) => document.activeElement && document.activeElement.closest('td')"
+            " && document.activeElement.closest('td').id === id",
+            arg=cell_id,
+        )
+    # The Ekonomichef's A on "Prissättning och rabatter" stayed: only the extra A went.
+    pricing = fixes[1][0]
+    assert list(pricing.responsibilities.filter(letter="A").values_list("hat", flat=True)) == [
+        finance.pk
+    ]
+
+    page.reload()
+    assert page.locator("#matrix tbody tr[id^='task-']").count() == 0
+    assert page.get_by_text(text("sv", "No task matches the filters.")).is_visible()
+    for task in tasks:
+        letters = list(task.responsibilities.values_list("letter", flat=True))
+        assert letters.count("A") == 1 and "R" in letters, task.name
