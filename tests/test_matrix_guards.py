@@ -220,7 +220,9 @@ def test_task_history_shows_notes_through_their_labels(world, as_admin, monkeypa
 def test_cells_are_compact_and_share_one_menu(world, as_admin):
     page = as_admin.get(f"{BASE}/").content.decode()
     cell = re.search(rf'<td id="cell-{world.task.id}-{world.hat.id}".*?</td>', page).group(0)
-    assert len(cell) < 110, cell
+    # Measure the markup, not the ids (they grow with the database's sequences).
+    markup = cell.replace(f"{world.task.id}-{world.hat.id}", "T-H")
+    assert len(markup) < 100, cell
     assert page.count('role="menu"') == 1
     assert 'id="matrix-cells" method="get"' in page  # the path without JavaScript
 

@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 
 from .. import raci
 from ..models import Assignment, Function, Hat, Responsibility
+from ..overview import HatNode
 from .hats import task_order
 
 
@@ -75,16 +76,6 @@ def delete_function(function):
 
 # The function page -------------------------------------------------------------
 @dataclass
-class HatRow:
-    hat: Hat
-    wearers: list = field(default_factory=list)  # Assignment rows, person preloaded
-
-    @property
-    def vacant(self):
-        return not self.wearers
-
-
-@dataclass
 class TaskRow:
     task: object
     cells: list = field(default_factory=list)  # (hat, "A/R")
@@ -147,7 +138,7 @@ def function_page(org, function):
     for a in wearers:
         by_hat.setdefault(a.hat_id, []).append(a)
         people.setdefault(a.person_id, (a.person, []))[1].append(hat_title[a.hat_id])
-    rows = [HatRow(h, by_hat.get(h.id, [])) for h in own_hats]
+    rows = [HatNode(h, by_hat.get(h.id, [])) for h in own_hats]
     areas = duty_groups(org, own_hats)
     return FunctionPage(
         function=function,
