@@ -121,9 +121,6 @@ class Access:
     def can_manage_people(self):
         return self.is_manager
 
-    def can_set_access(self):
-        return self.is_admin
-
     @property
     def can_import(self):
         return self.is_admin

@@ -196,13 +196,6 @@ LABELS = {
 }
 
 
-def _wearers_by_hat(data):
-    out = {}
-    for w in data.wears:
-        out.setdefault(w.hat_id, []).append(w)
-    return out
-
-
 def holder_of(data, function_id, functions=None):
     """The person who holds a vacant hat of `function_id` "from above": the head
     of the function, or of the nearest function above it that has one.

@@ -28,7 +28,7 @@ from datetime import date, datetime, time
 
 from django.utils.translation import gettext as _
 
-from ..raci import format_cell, parse_cell, task_status
+from ..raci import parse_cell, task_status
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000  # rows of tasks; title, header and area rows do not count
@@ -749,7 +749,3 @@ def read_list(name, rows, start):
         check_task(sheet, cells, number)
     sheet.hat_groups = [None] * len(sheet.hats)
     return sheet
-
-
-def describe(letters):
-    return format_cell(letters)

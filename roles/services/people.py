@@ -151,45 +151,29 @@ def people_page(org, access, function_id=None, number=1, per_page=PER_PAGE):
     page = Paginator(people_ids(org, function_id), per_page).get_page(number)
     by_id = Person.objects.for_org(org).in_bulk(list(page.object_list))
     people = [by_id[pid] for pid in page.object_list if pid in by_id]
-    return page, person_rows(org, access, people, restrict=True)
+    return page, person_rows(org, access, people)
 
 
-def people_rows(org, access, function_id=None):
-    """Everyone (or everyone in a function and its sub-functions) with their hats,
-    total share, A and R counts and, for managers, who has confirmed their hats.
-    A fixed number of queries whatever the size."""
-    ids = people_ids(org, function_id)
-    by_id = Person.objects.for_org(org).in_bulk(ids) if ids else {}
-    return person_rows(org, access, [by_id[pid] for pid in ids], restrict=False)
-
-
-def person_rows(org, access, people, restrict):
-    """PersonRows of `people`. With `restrict`, the queries read only their
-    assignments, letters and confirmations (a page); without, the organisation's."""
+def person_rows(org, access, people):
+    """PersonRows of `people` (a page): the queries read only their
+    assignments, letters and confirmations."""
     person_ids = [p.id for p in people]
     assignments = (
         Assignment.objects.for_org(org)
         .filter(ended__isnull=True)
         .select_related("hat__function")
+        .filter(person_id__in=person_ids)
         .order_by("hat__title", "id")
     )
-    if restrict:
-        assignments = assignments.filter(person_id__in=person_ids)
     assignments = list(assignments)
     hat_ids = sorted({a.hat_id for a in assignments})
-    cells = Responsibility.objects.for_org(org).filter(letter__in=("A", "R"))
-    if restrict:
-        cells = cells.filter(hat_id__in=hat_ids)
+    cells = Responsibility.objects.for_org(org).filter(letter__in=("A", "R"), hat_id__in=hat_ids)
     letters = {}  # hat_id -> {"A": {task ids}, "R": {...}}
     for hid, tid, letter in cells.values_list("hat_id", "task_id", "letter"):
         letters.setdefault(hid, {"A": set(), "R": set()})[letter].add(tid)
     latest = {}
     if access.is_manager:
-        latest = (
-            latest_acknowledgements(org, person_ids=person_ids, hat_ids=hat_ids)
-            if restrict
-            else latest_acknowledgements(org)
-        )
+        latest = latest_acknowledgements(org, person_ids=person_ids, hat_ids=hat_ids)
     managed = access.managed_function_ids
     by_person = {}
     for a in assignments:
