@@ -10,7 +10,9 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from .links import Links
 from .models import Function, Person
+from .prepared import Prepared
 
 ADMIN, MANAGER, MEMBER = Person.ADMIN, Person.MANAGER, Person.MEMBER
 RANK = {MEMBER: 0, MANAGER: 1, ADMIN: 2}
@@ -47,9 +49,20 @@ class Access:
         self.person = person
         self.org = person.org
         self.level = person.access
+        self._may_edit = {}  # function id: may edit, known without a query
 
     def __repr__(self):
         return f"<Access {self.org.slug}:{self.person.email}:{self.level}>"
+
+    @cached_property
+    def links(self):
+        """URLs of the organisation's pages (see roles.links)."""
+        return Links(self.org.slug)
+
+    @cached_property
+    def nav(self):
+        """{name: URL} of the pages in the navigation of every page."""
+        return self.links.nav
 
     @property
     def is_admin(self):
@@ -69,7 +82,20 @@ class Access:
         head and everything below them; none for members. One query."""
         if not self.is_manager:
             return frozenset()
-        rows = list(Function.objects.for_org(self.org).values_list("id", "parent_id", "head_id"))
+        return self._managed(function_links(self.org.id))
+
+    def know_ancestors(self, function_id, chain):
+        """Answer can_edit_function(function_id) without a query, from `chain`:
+        (id, parent_id, head_id) of that function and every function above it,
+        in any order, read by the page anyway. A manager may edit a function
+        when they head it or any function above it: the same as
+        managed_function_ids."""
+        if any(row[0] == function_id for row in chain):
+            self._may_edit[function_id] = self.is_admin or (
+                self.is_manager and any(head == self.person.id for _id, _parent, head in chain)
+            )
+
+    def _managed(self, rows):
         if self.is_admin:
             return frozenset(r[0] for r in rows)
         parent_of = {fid: parent for fid, parent, _ in rows}
@@ -79,6 +105,8 @@ class Access:
     # Predicates -----------------------------------------------------------
     def can_edit_function(self, function):
         fid = function if isinstance(function, int) else getattr(function, "id", None)
+        if fid in self._may_edit:
+            return self._may_edit[fid]
         return self.is_admin or (self.is_manager and fid in self.managed_function_ids)
 
     def can_create_function(self, parent=None):
@@ -137,18 +165,28 @@ class Access:
         return person.id == self.person.id
 
 
+def _member_of(slug: str, user_id: int):
+    # One Person per (organisation, user): the first is the only one.
+    return Person.objects.select_related("org").filter(
+        org__slug=slug, user_id=user_id, active=True
+    )[:1]
+
+
+# Every organisation page asks this first: compiled once, not per request.
+member_of = Prepared(_member_of)
+function_links = Prepared(
+    lambda org_id: Function.objects.filter(org_id=org_id).values_list("id", "parent_id", "head_id")
+)
+
+
 def resolve(request, slug):
     """Return the caller's Access for organisation `slug`, or raise 404. One query."""
     if not request.user.is_authenticated:
         raise Http404
-    person = (
-        Person.objects.select_related("org")
-        .filter(org__slug=slug, user_id=request.user.id, active=True)
-        .first()
-    )
-    if person is None:
+    found = member_of(str(slug), request.user.id)
+    if not found:
         raise Http404
-    return Access(person)
+    return Access(found[0])
 
 
 def org_view(level=MEMBER):

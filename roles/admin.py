@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from . import models as m
+from .services import task_status
 
 
 @admin.register(m.User)
@@ -67,6 +69,15 @@ class HatAdmin(OrgAdmin):
     raw_id_fields = ["function", "reports_to"]
     inlines = [KPIInline, ChecklistInline]
 
+    def delete_queryset(self, request, queryset):
+        # Their letters go too: keep the tasks' status counts (Hat.delete does
+        # the same for one hat).
+        with transaction.atomic():
+            tasks = task_status.tasks_of_hats(queryset.values_list("pk", flat=True))
+            task_status.lock(tasks)
+            super().delete_queryset(request, queryset)
+            task_status.refresh(tasks)
+
 
 @admin.register(m.Assignment)
 class AssignmentAdmin(OrgAdmin):
@@ -116,6 +127,13 @@ class ResponsibilityAdmin(OrgAdmin):
     list_display = ["task", "hat", "letter", "org"]
     list_filter = ["org", "letter"]
     raw_id_fields = ["task", "hat"]
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            tasks = list(queryset.values_list("task_id", flat=True))
+            task_status.lock(tasks)
+            super().delete_queryset(request, queryset)
+            task_status.refresh(tasks)
 
 
 @admin.register(m.CellChange)

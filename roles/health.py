@@ -7,9 +7,13 @@ whatever the size of the organisation.
 """
 
 import gc
+import heapq
 from collections import Counter, defaultdict
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import chain
+from operator import attrgetter
 from typing import NamedTuple
 
 from django.db.models import F
@@ -71,22 +75,102 @@ class OrgData:
     people: list = field(default_factory=list)  # PersonRow
     hats: list = field(default_factory=list)  # HatRow
     wears: list = field(default_factory=list)  # WearRow (current, active wearers)
-    tasks: list = field(default_factory=list)  # TaskRow
-    cells: list = field(
-        default_factory=list
-    )  # (task_id, hat_id, letter); load() reads A and R only
+    # TaskRow; None when loaded without tasks (load(tasks=False)): the checks
+    # then fail rather than report every hat without duties.
+    tasks: list | None = field(default_factory=list)
+    # (task_id, hat_id, letter); load() reads A and R only; None as tasks.
+    cells: list | None = field(default_factory=list)
     acks: set = field(default_factory=set)  # (person_id, hat_id): confirmed current revision
     thresholds: Thresholds = field(default_factory=Thresholds)
+
+
+class Index:
+    """Lookups over OrgData that several checks (and the map's chart) share,
+    each built on first use, once per Index. At 10,000 people and 60,000
+    letters every pass over the rows counts."""
+
+    def __init__(self, data):
+        self.data = data
+
+    @cached_property
+    def names(self):
+        """{person id: name}, active or not."""
+        return {p.id: p.name for p in self.data.people}
+
+    @cached_property
+    def active(self):
+        """{person id: name} of the active people."""
+        return {p.id: p.name for p in self.data.people if p.active}
+
+    @cached_property
+    def functions(self):
+        return {f.id: f for f in self.data.functions}
+
+    @cached_property
+    def worn(self):
+        """Ids of the hats someone wears."""
+        return {w.hat_id for w in self.data.wears}
+
+    @cached_property
+    def _letters(self):
+        """({hat id: ids of the tasks it is A for}, {hat id: … R for}), in one
+        pass over the cells."""
+        a_of, r_of = defaultdict(set), defaultdict(set)
+        for task_id, hat_id, letter in self.data.cells:
+            if letter == "A":
+                a_of[hat_id].add(task_id)
+            elif letter == "R":
+                r_of[hat_id].add(task_id)
+        return dict(a_of), dict(r_of)
+
+    @property
+    def a_of(self):
+        return self._letters[0]
+
+    @property
+    def r_of(self):
+        return self._letters[1]
+
+    @cached_property
+    def owning(self):
+        """Ids of the hats that are R or A for at least one task."""
+        return self.a_of.keys() | self.r_of.keys()
+
+    @cached_property
+    def a_hats(self):
+        """{task id: how many hats hold its A}."""
+        return Counter(chain.from_iterable(self.a_of.values()))
+
+    @cached_property
+    def with_r(self):
+        """Ids of the tasks that have an R."""
+        return set().union(*self.r_of.values())
+
+    @cached_property
+    def unconfirmed(self):
+        """(person id, HatRow) of each wearer of a published hat who has not
+        confirmed its latest revision, in the order of the wears; and how many
+        wearers published hats have."""
+        published = {h.id: h for h in self.data.hats if h.revision >= 1}
+        acks = self.data.acks
+        rows, total = [], 0
+        for hat_id, person_id, _share in self.data.wears:
+            hat = published.get(hat_id)
+            if hat is not None:
+                total += 1
+                if (person_id, hat_id) not in acks:
+                    rows.append((person_id, hat))
+        return rows, total
 
 
 # Results ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Offender:
+class Offender(NamedTuple):
     """One failing item. `kind` and `id` say where it is fixed (function, hat,
     person, task); `group` sorts offenders of one check apart (task problems);
-    `person_id` names the person concerned, if any."""
+    `person_id` names the person concerned, if any. A named tuple: a large
+    organisation has thousands per request."""
 
     kind: str
     id: int
@@ -95,7 +179,7 @@ class Offender:
     person_id: int | None = None
 
     def as_dict(self):
-        return {k: v for k, v in asdict(self).items() if v not in ("", None)}
+        return {k: v for k, v in self._asdict().items() if v not in ("", None)}
 
 
 @dataclass
@@ -106,6 +190,8 @@ class Check:
     total: int
     offenders: list = field(default_factory=list)
     groups: dict = field(default_factory=dict)  # group key -> label, in display order
+    # Offenders in all, when `offenders` lists only the first few (evaluate's `limit`).
+    count: int | None = None
 
     @property
     def failing(self):
@@ -118,6 +204,10 @@ class Check:
     @property
     def ratio(self):
         return self.passing / self.total if self.total else 1.0
+
+    @property
+    def offender_count(self):
+        return len(self.offenders) if self.count is None else self.count
 
     def grouped(self):
         """[(group label, offenders)] in the order of `groups`; ungrouped first."""
@@ -184,6 +274,9 @@ class LoadRow:
 
 
 # Checks ----------------------------------------------------------------------
+# Each check takes the data, an Index of it to share with the other checks,
+# and `limit`: when given, the check builds only the first `limit` offenders
+# (of each group) and counts the rest, which is all the map shows.
 
 LABELS = {
     "function_hats": _("Every function has at least one hat"),
@@ -215,78 +308,91 @@ def holder_of(data, function_id, functions=None):
     return None
 
 
-def check_function_hats(data):
-    with_hats = {h.function_id for h in data.hats}
-    offenders = [
-        Offender("function", f.id, f.name) for f in data.functions if f.id not in with_hats
-    ]
-    total = len(data.functions)
-    return Check("function_hats", LABELS["function_hats"], total - len(offenders), total, offenders)
+def _first(rows, limit):
+    """The first `limit` rows (all when `limit` is None)."""
+    return rows if limit is None else rows[:limit]
 
 
-def check_person_hats(data):
-    wearing = {w.person_id for w in data.wears}
-    active = [p for p in data.people if p.active]
-    offenders = [
-        Offender("person", p.id, p.name, person_id=p.id) for p in active if p.id not in wearing
-    ]
+def _counted(key, total, failing, offenders, limit):
+    """The Check of `total` items, of which `failing` (a number) fail, one
+    offender each; `offenders` lists the first `limit` of them when there is
+    a limit."""
     return Check(
-        "person_hats", LABELS["person_hats"], len(active) - len(offenders), len(active), offenders
+        key,
+        LABELS[key],
+        total - failing,
+        total,
+        offenders,
+        count=None if limit is None else failing,
     )
 
 
-def check_hat_wearers(data):
-    worn = {w.hat_id for w in data.wears}
-    names = {p.id: p.name for p in data.people}
-    functions = {f.id: f for f in data.functions}
+def check_function_hats(data, index=None, limit=None):
+    with_hats = {h.function_id for h in data.hats}
+    failing = [f for f in data.functions if f.id not in with_hats]
+    offenders = [Offender("function", f.id, f.name) for f in _first(failing, limit)]
+    return _counted("function_hats", len(data.functions), len(failing), offenders, limit)
+
+
+def check_person_hats(data, index=None, limit=None):
+    index = index or Index(data)
+    wearing = {w.person_id for w in data.wears}
+    active = index.active
+    # In the order of data.people: by name.
+    failing = [p for p in data.people if p.id not in wearing and p.id in active]
+    offenders = [Offender("person", p.id, p.name, person_id=p.id) for p in _first(failing, limit)]
+    return _counted("person_hats", len(active), len(failing), offenders, limit)
+
+
+def check_hat_wearers(data, index=None, limit=None):
+    index = index or Index(data)
+    worn = index.worn
+    failing = [h for h in data.hats if h.id not in worn]
+    names, functions = index.names, index.functions
+    held = gettext("%(hat)s (%(function)s): vacant, held from above by %(head)s")
+    unheld = gettext("%(hat)s (%(function)s): vacant, and no head to hold it")
     offenders = []
-    for h in data.hats:
-        if h.id in worn:
-            continue
+    for h in _first(failing, limit):
         holder = holder_of(data, h.function_id, functions)
         where = functions[h.function_id].name if h.function_id in functions else ""
         if holder is not None and holder in names:
-            label = gettext("%(hat)s (%(function)s): vacant, held from above by %(head)s") % {
-                "hat": h.title,
-                "function": where,
-                "head": names[holder],
-            }
+            label = held % {"hat": h.title, "function": where, "head": names[holder]}
         else:
-            label = gettext("%(hat)s (%(function)s): vacant, and no head to hold it") % {
-                "hat": h.title,
-                "function": where,
-            }
+            label = unheld % {"hat": h.title, "function": where}
         offenders.append(Offender("hat", h.id, label, person_id=holder))
-    total = len(data.hats)
-    return Check("hat_wearers", LABELS["hat_wearers"], total - len(offenders), total, offenders)
+    return _counted("hat_wearers", len(data.hats), len(failing), offenders, limit)
 
 
-def check_hat_duties(data):
-    owning = {hat_id for _task, hat_id, letter in data.cells if letter in ("R", "A")}
+def check_hat_duties(data, index=None, limit=None):
+    owning = (index or Index(data)).owning
+    failing = [h for h in data.hats if h.id not in owning or not (h.purpose or "").strip()]
+    no_purpose = gettext("no purpose")
+    no_task = gettext("no task it is R or A for")
     offenders = []
-    for h in data.hats:
+    for h in _first(failing, limit):
         missing = []
         if not (h.purpose or "").strip():
-            missing.append(gettext("no purpose"))
+            missing.append(no_purpose)
         if h.id not in owning:
-            missing.append(gettext("no task it is R or A for"))
-        if missing:
-            offenders.append(Offender("hat", h.id, f"{h.title}: {', '.join(missing)}"))
-    total = len(data.hats)
-    return Check("hat_duties", LABELS["hat_duties"], total - len(offenders), total, offenders)
+            missing.append(no_task)
+        offenders.append(Offender("hat", h.id, f"{h.title}: {', '.join(missing)}"))
+    return _counted("hat_duties", len(data.hats), len(failing), offenders, limit)
 
 
 TASK_GROUPS = (raci.NO_A, raci.MANY_A, raci.NO_R)
 
 
-def check_task_complete(data):
-    """Same verdicts as raci.task_status per task, counted in one pass over the
-    cells: the hats holding A per task, and the tasks that have an R."""
-    a_count_of = Counter(t for t, _h in {(t, h) for t, h, letter in data.cells if letter == "A"})
-    with_r = {t for t, _h, letter in data.cells if letter == "R"}
-    offenders, failing = [], 0
-    for t in data.tasks:
-        a_count = a_count_of.get(t.id, 0)
+def check_task_complete(data, index=None, limit=None):
+    """Same verdicts as raci.task_status per task, from the number of hats
+    holding each task's A and the tasks that have an R."""
+    index = index or Index(data)
+    a_hats, with_r = index.a_hats, index.with_r
+    # Most tasks are complete: set them aside before looking at any one by one.
+    complete = {t for t, n in a_hats.items() if n == 1} & with_r
+    failing = [t for t in data.tasks if t.id not in complete]
+    offenders, listed = [], dict.fromkeys(TASK_GROUPS, 0)
+    for t in failing:
+        a_count = a_hats.get(t.id, 0)
         problems = []
         if a_count == 0:
             problems.append(raci.NO_A)
@@ -294,98 +400,103 @@ def check_task_complete(data):
             problems.append(raci.MANY_A)
         if t.id not in with_r:
             problems.append(raci.NO_R)
-        if not problems:
-            continue
-        failing += 1
         # A task with no A and no R is listed under both.
-        offenders += [Offender("task", t.id, t.name, group=flag) for flag in problems]
+        for flag in problems:
+            listed[flag] += 1
+            if limit is None or listed[flag] <= limit:
+                offenders.append(Offender("task", t.id, t.name, group=flag))
     groups = {key: raci.STATUS_LABELS[key] for key in TASK_GROUPS}
     total = len(data.tasks)
     return Check(
-        "task_complete", LABELS["task_complete"], total - failing, total, offenders, groups
+        "task_complete",
+        LABELS["task_complete"],
+        total - len(failing),
+        total,
+        offenders,
+        groups,
+        None if limit is None else sum(listed.values()),
     )
 
 
-def check_hat_confirmed(data):
+def check_hat_confirmed(data, index=None, limit=None):
     """Wearers of published hats who have not confirmed the latest revision.
     A hat never published has nothing to confirm yet."""
-    hats = {h.id: h for h in data.hats}
-    names = {p.id: p.name for p in data.people}
-    offenders, total = [], 0
+    index = index or Index(data)
+    failing, total = index.unconfirmed
+    names = index.names if failing else {}
     # Translated once: thousands of offenders share the sentence.
     sentence = gettext("%(person)s has not confirmed %(hat)s, revision %(number)s")
-    for w in data.wears:
-        hat = hats.get(w.hat_id)
-        if hat is None or hat.revision < 1:
-            continue
-        total += 1
-        if (w.person_id, w.hat_id) in data.acks:
-            continue
-        label = sentence % {
-            "person": names.get(w.person_id, "?"),
-            "hat": hat.title,
-            "number": hat.revision,
-        }
-        offenders.append(Offender("hat", hat.id, label, person_id=w.person_id))
-    return Check("hat_confirmed", LABELS["hat_confirmed"], total - len(offenders), total, offenders)
+    offenders = [
+        Offender(
+            "hat",
+            hat.id,
+            sentence
+            % {"person": names.get(person_id, "?"), "hat": hat.title, "number": hat.revision},
+            person_id=person_id,
+        )
+        for person_id, hat in _first(failing, limit)
+    ]
+    return _counted("hat_confirmed", total, len(failing), offenders, limit)
 
 
-def workload(data, overloaded_only=False):
-    """LoadRow per active person (or only the overloaded ones), heaviest first."""
+class _Load(NamedTuple):
+    """One person's hats, total share and accountable tasks. Fields in the
+    order of the workload: heaviest first (minus the largest of the person's
+    ratios to the thresholds), then by name and id, so the rows sort as they
+    are."""
+
+    weight: float
+    name: str
+    person_id: int
+    hats: int
+    share: int
+    a_count: int
+
+
+def _loads(data, index, overloaded_only):
+    """(_Load of each active person, or only of the overloaded ones; their hat
+    ids {person id: [hat id]})."""
     limits = data.thresholds
-    active = [p for p in data.people if p.active]
-    active_ids = {p.id for p in active}
-    worn, share = {}, {}  # person id -> hat ids, total share
-    for w in data.wears:
-        if w.person_id in active_ids:
-            worn.setdefault(w.person_id, []).append(w.hat_id)
-            share[w.person_id] = share.get(w.person_id, 0) + (w.share or 0)
-    # Tasks per hat once, then per person the union over their (few) hats:
-    # linear in cells plus wears, not cells × wearers.
-    a_of, r_of = defaultdict(set), defaultdict(set)
-    for task_id, hat_id, letter in data.cells:
-        if letter == "A":
-            a_of[hat_id].add(task_id)
-        elif letter == "R":
-            r_of[hat_id].add(task_id)
-    # Translated once, not once per overloaded person.
-    too_many_a = gettext("accountable for %(n)s tasks (more than %(max)s)")
-    too_many_hats = gettext("wears %(n)s hats (more than %(max)s)")
-    too_much_share = gettext("total share %(n)s %% (more than %(max)s %%)")
+    active = index.active
+    a_of = index.a_of
+    max_a, max_hats, max_share = limits.max_accountable, limits.max_hats, limits.overload_share
+    a_max, hats_max, share_max = max(max_a, 1), max(max_hats, 1), max(max_share, 1)
+    wears = data.wears
+    if overloaded_only and max_hats >= 1:
+        # Most people wear one hat, and only that hat's A's or its share can
+        # overload them: keep the wears of people with several hats and the
+        # single ones heavy enough, and weigh only those below.
+        several = {p for p, n in Counter(map(attrgetter("person_id"), wears)).items() if n > 1}
+        heavy = {h for h, tasks in a_of.items() if len(tasks) > max_a}
+        wears = [
+            w
+            for w in wears
+            if w.person_id in several or w.hat_id in heavy or (w.share or 0) > max_share
+        ]
+    worn, share = defaultdict(list), defaultdict(int)
+    for hat_id, person_id, part in wears:
+        if person_id in active:
+            worn[person_id].append(hat_id)
+            if part:
+                share[person_id] += part
+    # Tasks per hat once (a_of), then per person the union over their (few)
+    # hats: linear in cells plus wears, not cells × wearers.
     rows = []
-    for p in active:
-        hat_ids = worn.get(p.id, ())
-        if not hat_ids:
-            a_count = r_count = 0
-        elif len(hat_ids) == 1:
+    # Nobody without a hat is overloaded (no threshold is below 0): the
+    # overloaded are all among the wearers.
+    for person_id in worn if overloaded_only else active:
+        hat_ids = worn.get(person_id, ())
+        hats = len(hat_ids)
+        if hats == 1:
             a_count = len(a_of.get(hat_ids[0], ()))
-            r_count = len(r_of.get(hat_ids[0], ()))
         else:
-            a_count = _distinct(a_of, hat_ids)
-            r_count = _distinct(r_of, hat_ids)
-        total = share.get(p.id, 0)
-        reasons = []
-        if a_count > limits.max_accountable:
-            reasons.append(too_many_a % {"n": a_count, "max": limits.max_accountable})
-        if len(hat_ids) > limits.max_hats:
-            reasons.append(too_many_hats % {"n": len(hat_ids), "max": limits.max_hats})
-        if total > limits.overload_share:
-            reasons.append(too_much_share % {"n": total, "max": limits.overload_share})
-        if overloaded_only and not reasons:
+            a_count = _distinct(a_of, hat_ids) if hats else 0
+        total = share.get(person_id, 0)
+        if overloaded_only and not (a_count > max_a or hats > max_hats or total > max_share):
             continue
-        rows.append(LoadRow(p.id, p.name, len(hat_ids), total, a_count, r_count, reasons))
-    # Heaviest first: the largest of each person's ratios to the thresholds.
-    share_max = max(limits.overload_share, 1)
-    a_max = max(limits.max_accountable, 1)
-    hats_max = max(limits.max_hats, 1)
-    return sorted(
-        rows,
-        key=lambda r: (
-            -max(r.share / share_max, r.a_count / a_max, r.hats / hats_max),
-            r.name,
-            r.person_id,
-        ),
-    )
+        weight = -max(total / share_max, a_count / a_max, hats / hats_max)
+        rows.append(_Load(weight, active[person_id], person_id, hats, total, a_count))
+    return rows, worn
 
 
 def _distinct(tasks_of, hat_ids):
@@ -393,19 +504,59 @@ def _distinct(tasks_of, hat_ids):
     return len(set().union(*(tasks_of[h] for h in hat_ids if h in tasks_of)))
 
 
-def check_overload(data, rows=None):
-    """`rows`: the full workload, when the caller has it already."""
-    if rows is None:
-        rows = workload(data, overloaded_only=True)
-        total = sum(1 for p in data.people if p.active)
-    else:
-        total = len(rows)
+class _Reasons:
+    """Why a person is overloaded, as text; the sentences translated once,
+    not once per person."""
+
+    def __init__(self, limits):
+        self.limits = limits
+        self.too_many_a = gettext("accountable for %(n)s tasks (more than %(max)s)")
+        self.too_many_hats = gettext("wears %(n)s hats (more than %(max)s)")
+        self.too_much_share = gettext("total share %(n)s %% (more than %(max)s %%)")
+
+    def __call__(self, row):
+        limits, reasons = self.limits, []
+        if row.a_count > limits.max_accountable:
+            reasons.append(self.too_many_a % {"n": row.a_count, "max": limits.max_accountable})
+        if row.hats > limits.max_hats:
+            reasons.append(self.too_many_hats % {"n": row.hats, "max": limits.max_hats})
+        if row.share > limits.overload_share:
+            reasons.append(self.too_much_share % {"n": row.share, "max": limits.overload_share})
+        return reasons
+
+
+def workload(data, overloaded_only=False, index=None):
+    """LoadRow per active person (or only the overloaded ones), heaviest first."""
+    index = index or Index(data)
+    loads, worn = _loads(data, index, overloaded_only)
+    r_of = index.r_of
+    reasons = _Reasons(data.thresholds)
+    rows = []
+    for row in sorted(loads):  # heaviest first
+        hat_ids = worn.get(row.person_id, ())
+        if len(hat_ids) == 1:
+            r_count = len(r_of.get(hat_ids[0], ()))
+        else:
+            r_count = _distinct(r_of, hat_ids) if hat_ids else 0
+        rows.append(
+            LoadRow(
+                row.person_id, row.name, row.hats, row.share, row.a_count, r_count, reasons(row)
+            )
+        )
+    return rows
+
+
+def check_overload(data, index=None, limit=None):
+    index = index or Index(data)
+    loads = _loads(data, index, overloaded_only=True)[0]
+    # Heaviest first: only the first `limit` need sorting.
+    shown = sorted(loads) if limit is None else heapq.nsmallest(limit, loads)
+    reasons = _Reasons(data.thresholds)
     offenders = [
-        Offender("person", r.person_id, f"{r.name}: {'; '.join(r.reasons)}", person_id=r.person_id)
-        for r in rows
-        if r.overloaded
+        Offender("person", r.person_id, f"{r.name}: {'; '.join(reasons(r))}", person_id=r.person_id)
+        for r in shown
     ]
-    return Check("overload", LABELS["overload"], total - len(offenders), total, offenders)
+    return _counted("overload", len(index.active), len(loads), offenders, limit)
 
 
 CHECKS = (
@@ -419,57 +570,64 @@ CHECKS = (
 )
 
 
-def evaluate(data):
-    """All seven checks over `data`."""
-    return Health([check(data) for check in CHECKS])
+def evaluate(data, index=None, limit=None):
+    """All seven checks over `data`. `index`: an Index of `data` to share with
+    the caller. `limit`: list only the first `limit` offenders of each check
+    (of each group of one), and count the rest."""
+    index = index or Index(data)
+    return Health([check(data, index=index, limit=limit) for check in CHECKS])
 
 
 # Loading ---------------------------------------------------------------------
 
 
-def load(org):
-    """The organisation's OrgData. Seven queries, whatever the size."""
+def _rows(row_type, queryset):
+    """Named tuples of `row_type` from a values_list queryset, built without
+    the argument parsing of row_type(*row), which costs more than the tuple."""
+    new = tuple.__new__
+    return [new(row_type, row) for row in queryset]
+
+
+def load(org, tasks=True):
+    """The organisation's OrgData. Seven queries, whatever the size.
+    `tasks=False`: without the tasks and their letters (the largest part, which
+    only the checks read; they are None then, so no check can run on it by
+    mistake); five queries."""
     from .models import Acknowledgement, Assignment, Function, Hat, Person, Responsibility, Task
 
-    return OrgData(
-        functions=[
-            FunctionRow(*row)
-            for row in Function.objects.for_org(org)
-            .order_by("position", "name", "id")
-            .values_list("id", "name", "parent_id", "head_id")
-        ],
-        people=[
-            PersonRow(*row)
-            for row in Person.objects.for_org(org)
-            .order_by("name", "id")
-            .values_list("id", "name", "active")
-        ],
-        hats=[
-            HatRow(*row)
-            for row in Hat.objects.for_org(org)
-            .order_by("function_id", "position", "title", "id")
-            .values_list("id", "title", "function_id", "purpose", "revision")
-        ],
-        wears=[
-            WearRow(*row)
-            for row in Assignment.objects.for_org(org)
-            .filter(ended__isnull=True, person__active=True)
-            .order_by("id")
-            .values_list("hat_id", "person_id", "share")
-        ],
-        tasks=[
-            TaskRow(*row)
-            for row in Task.objects.for_org(org)
-            .order_by("area__position", "area_id", "position", "id")
-            .values_list("id", "name")
-        ],
-        # The checks look only at A and R; C and I would double the rows read.
-        cells=list(
-            Responsibility.objects.for_org(org)
-            .filter(letter__in=("A", "R"))
-            .order_by()
-            .values_list("task_id", "hat_id", "letter")
-        ),
+    functions = _rows(
+        FunctionRow,
+        Function.objects.for_org(org)
+        .order_by("position", "name", "id")
+        .values_list("id", "name", "parent_id", "head_id"),
+    )
+    people = _rows(
+        PersonRow,
+        Person.objects.for_org(org).order_by("name", "id").values_list("id", "name", "active"),
+    )
+    hats = _rows(
+        HatRow,
+        Hat.objects.for_org(org)
+        .order_by("function_id", "position", "title", "id")
+        .values_list("id", "title", "function_id", "purpose", "revision"),
+    )
+    # Wears of active people, told apart with the people just read (an
+    # assignment's person is of its organisation) rather than by a join in SQL.
+    active = {p.id for p in people if p.active}
+    new = tuple.__new__
+    wears = [
+        new(WearRow, row)
+        for row in Assignment.objects.for_org(org)
+        .filter(ended__isnull=True)
+        .order_by("id")
+        .values_list("hat_id", "person_id", "share")
+        if row[1] in active
+    ]
+    data = OrgData(
+        functions=functions,
+        people=people,
+        hats=hats,
+        wears=wears,
         acks=set(
             Acknowledgement.objects.for_org(org)
             .filter(revision__number=F("hat__revision"))
@@ -478,15 +636,34 @@ def load(org):
         ),
         thresholds=Thresholds(org.max_accountable, org.max_hats, org.overload_share),
     )
+    if not tasks:
+        data.tasks = data.cells = None
+        return data
+    data.tasks = _rows(
+        TaskRow,
+        Task.objects.for_org(org)
+        .order_by("area__position", "area_id", "position", "id")
+        .values_list("id", "name"),
+    )
+    # The checks look only at A and R; C and I would double the rows read.
+    data.cells = list(
+        Responsibility.objects.for_org(org)
+        .filter(letter__in=("A", "R"))
+        .order_by()
+        .values_list("task_id", "hat_id", "letter")
+    )
+    return data
 
 
 @contextmanager
 def gc_paused():
     """Pause the cyclic garbage collector while a large organisation's rows are
-    read and checked. They are tens of thousands of tuples and sets without
-    cycles, so the collector's passes over them (a third of the map's CPU at
-    10,000 people) find nothing; reference counting still frees everything.
-    Re-enabled afterwards only if it was on, so nesting is harmless."""
+    read and checked and its page rendered. They are tens of thousands of
+    tuples and sets without cycles, so the collector's passes over them (a
+    third of the map's CPU at 10,000 people) find nothing; reference counting
+    still frees everything. The pause is for the whole process, for the length
+    of one request. Re-enabled afterwards only if it was on, so nesting is
+    harmless."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -111,18 +111,30 @@ class TaskStatus:
         return STATUS_LABELS[self.key]
 
 
-def task_status(cells):
-    """Status of one task from the letter sets of its cells (one per hat).
-
-    Complete means exactly one A and at least one R. The first problem found,
-    in the order no A, two or more A's, no R, unusual combination, is the key;
-    `flags` lists them all."""
+def status_counts(cells):
+    """(cells with A, cells with R, cells in an unusual combination) of one
+    task from the letter sets of its cells: all its status depends on, and
+    what each task row stores (see roles.services.task_status)."""
     a_count = r_count = unusual = 0
     for letters in cells:
         letters = frozenset(letters)
         a_count += "A" in letters
         r_count += "R" in letters
         unusual += letters not in USUAL
+    return a_count, r_count, unusual
+
+
+def task_status(cells):
+    """Status of one task from the letter sets of its cells (one per hat)."""
+    return status_of(*status_counts(cells))
+
+
+def status_of(a_count, r_count, unusual):
+    """Status of one task from its status_counts.
+
+    Complete means exactly one A and at least one R. The first problem found,
+    in the order no A, two or more A's, no R, unusual combination, is the key;
+    `flags` lists them all."""
     flags = []
     if a_count == 0:
         flags.append(NO_A)

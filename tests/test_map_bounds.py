@@ -121,3 +121,57 @@ def test_the_collector_pause_restores_what_it_found():
     with pytest.raises(ValueError), gc_paused():
         raise ValueError
     assert gc.isenabled()
+
+
+def test_a_hat_lists_its_wearers_by_name_escaped_with_their_shares(world, as_admin):
+    m.Person.objects.filter(pk=world.member.pk).update(name="Zäta <b>&</b> co")
+    anna = m.Person.objects.create(org=world.org, name="Anna", email="anna@example.com")
+    m.Assignment.objects.create(org=world.org, hat=world.hat, person=anna)
+    m.Assignment.objects.filter(hat=world.hat, person=world.member).update(share=40)
+    chart = chart_of(map_html(as_admin, world))
+    anna_href = reverse("roles:person-detail", kwargs={"org": world.org.slug, "person_id": anna.pk})
+    member_href = reverse(
+        "roles:person-detail", kwargs={"org": world.org.slug, "person_id": world.member.pk}
+    )
+    assert (
+        f'<a href="{anna_href}">Anna</a>, '
+        f'<a href="{member_href}">Zäta &lt;b&gt;&amp;&lt;/b&gt; co</a> (40 %)'
+    ) in chart
+    assert "<b>&" not in chart
+
+
+def test_the_limited_checks_of_the_map_agree_with_the_full_ones(world, as_admin):
+    """The map evaluates with a limit; its counts are the full evaluation's,
+    and what it leaves out is counted in "and N more"."""
+    # More offenders than the map lists: tasks without letters (listed under
+    # both "no A" and "no R") and unconfirmed wearers of a published hat.
+    m.Task.objects.bulk_create(
+        [m.Task(org=world.org, name=f"Tom {i:02}", position=i) for i in range(OFFENDER_LIMIT + 3)]
+    )
+    world.hat.revision = 1
+    world.hat.save(update_fields=["revision"])
+    people = m.Person.objects.bulk_create(
+        [
+            m.Person(org=world.org, name=f"Bärare {i:02}", email=f"b{i}@example.com")
+            for i in range(OFFENDER_LIMIT + 2)
+        ]
+    )
+    m.Assignment.objects.bulk_create(
+        [m.Assignment(org=world.org, hat=world.hat, person=p) for p in people]
+    )
+    full = health_of(world.org)
+    html = map_html(as_admin, world)
+    cut = 0
+    for check in full.checks:
+        start = html.index(f'id="check-{check.key}"')
+        end = html.find('<li class="health-check', start)
+        row = html[start : end if end != -1 else html.index("</ol>", start)]
+        assert f"{check.passing} of {check.total}" in row, check.key
+        listed = row.count("<li>")
+        assert listed <= OFFENDER_LIMIT * max(1, len(check.grouped()))
+        if len(check.offenders) > listed:
+            cut += 1
+            assert f"… and {len(check.offenders) - listed} more." in row, check.key
+        else:
+            assert "more." not in row, check.key
+    assert cut >= 2  # task complete and hat confirmed were cut

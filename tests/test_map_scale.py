@@ -140,3 +140,18 @@ def test_map_query_ceiling_and_speed_on_a_large_org(django_assert_max_num_querie
     assert took < 5, f"map took {took:.1f} s of CPU (building took {built:.1f} s)"
     workload = client.get(reverse("roles:workload", kwargs={"org": org.slug}))
     assert workload.status_code == 200
+
+
+def test_a_member_map_reads_no_tasks_or_letters(world, as_member, as_admin):
+    """Members see the chart and their own gaps, not the checks: their map
+    skips the two largest tables. The admin's reads them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    target = reverse("roles:org-map", kwargs={"org": world.org.slug})
+    for client, reads_tasks in ((as_member, False), (as_admin, True)):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(target).status_code == 200
+        sql = " ".join(q["sql"] for q in ctx.captured_queries)
+        assert ('"roles_responsibility"' in sql) is reads_tasks
+        assert ('FROM "roles_task"' in sql) is reads_tasks

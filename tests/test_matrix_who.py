@@ -62,7 +62,7 @@ def test_who_resolves_an_email_in_any_case(world, large, as_admin):
     response = as_admin.get(URL, {"who": "  A-MEMBER@Example.com "})
     data = response.context["m"]
     assert data.filters.person == world.member.id
-    assert [c.hat for c in data.columns] == [world.hat]
+    assert [c.hat.id for c in data.columns] == [world.hat.id]
     assert 'value="Märta Åberg"' in response.content.decode()
 
 

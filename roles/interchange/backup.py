@@ -16,6 +16,7 @@ from django.apps import apps
 from django.db import models, transaction
 
 from ..models import Organisation, User
+from ..services import task_status
 
 FORMAT, VERSION = "hatta-org", 1
 ORG_FIELDS = ("name", "language", "max_accountable", "max_hats", "overload_share", "created")
@@ -226,6 +227,9 @@ def import_org(document, slug=None, replace=False):
             model._base_manager.filter(pk=row.pk).update(
                 **{attname: getattr(row, attname) for attname in deferred}
             )
+        # The tasks' status counts follow from the letters just restored,
+        # whatever the document says of them (or if it is older than they are).
+        task_status.refresh_org(org)
     return org
 
 

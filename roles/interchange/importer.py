@@ -12,6 +12,7 @@ row has two A's is imported as written; the reader reports it.
 
 import hashlib
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain, count
 
@@ -20,7 +21,8 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from ..models import Area, CellChange, Function, Hat, Responsibility, Task
-from ..raci import format_cell, task_status
+from ..raci import format_cell, status_counts, task_status
+from ..services import task_status as stored_status
 from .reader import MAX_NAME, Problem, norm
 
 NOTE = "import"  # stored in CellChange.note; shown through roles.interchange.note_label
@@ -387,17 +389,31 @@ def apply(plan, author=None):
     area_ids.update({norm(a.name): a.id for a in areas})
 
     task_ids = list(plan.task_ids)
+    # A new task's letters are the sheet's: its status counts are written with
+    # it (roles.services.task_status); those of existing tasks are refreshed.
+    new_cells = defaultdict(lambda: defaultdict(set))
+    for change in plan.changes:
+        if task_ids[change.task] is None:
+            new_cells[change.task][hat_ids[change.hat]] |= change.new
     position = next_position(Task.objects.for_org(org))
     fresh = []
     for index, read in enumerate(sheet.tasks):
         if task_ids[index] is None:
             area_id = area_ids[norm(read.area)] if read.area else None
-            fresh.append((index, Task(org=org, area_id=area_id, name=read.name, position=position)))
+            task = Task(org=org, area_id=area_id, name=read.name, position=position)
+            task.a_count, task.r_count, task.unusual_count = status_counts(
+                new_cells[index].values()
+            )
+            fresh.append((index, task))
             position += 1
     Task.objects.bulk_create([t for _i, t in fresh], batch_size=BATCH)
     for index, task in fresh:
         task_ids[index] = task.id
 
+    # The existing tasks whose letters change, locked before their letters are
+    # written (as a cell write does), their status counts refreshed after.
+    touched = {plan.task_ids[change.task] for change in plan.changes} - {None}
+    stored_status.lock(touched)
     removed, added, history = [], [], []
     for change in plan.changes:
         tid = task_ids[change.task]
@@ -424,4 +440,5 @@ def apply(plan, author=None):
         Responsibility.objects.for_org(org).filter(id__in=ids).delete()
     Responsibility.objects.bulk_create(added, batch_size=BATCH)
     CellChange.objects.bulk_create(history, batch_size=BATCH)
+    stored_status.refresh(touched)
     return plan.summary()

@@ -1,4 +1,4 @@
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +50,18 @@ class Hat(OrgOwned):
 
     def __str__(self):
         return self.title
+
+    def delete(self, *args, **kwargs):
+        """Delete the hat and its letters, and keep the status counts of the
+        tasks those letters were on (see roles.services.task_status)."""
+        from ..services import task_status
+
+        with transaction.atomic():
+            tasks = task_status.tasks_of_hats([self.pk])
+            task_status.lock(tasks)
+            result = super().delete(*args, **kwargs)
+            task_status.refresh(tasks)
+        return result
 
 
 class KPI(models.Model):

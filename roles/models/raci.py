@@ -1,4 +1,4 @@
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +21,8 @@ class Area(OrgOwned):
         constraints = [
             models.UniqueConstraint("org", Lower("name"), name="area_name_ci_unique_per_org"),
         ]
+        # The matrix reads a page of tasks area by area in this order.
+        indexes = [models.Index(fields=["org", "position", "id"])]
 
     def __str__(self):
         return self.name
@@ -42,6 +44,15 @@ class Task(OrgOwned):
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
     created = models.DateTimeField(_("created"), auto_now_add=True)
+    # The task's status counts (raci.status_counts of its cells), kept by
+    # roles.services.task_status.refresh whenever letters change, so that the
+    # matrix filters, counts and pages tasks by status in SQL. The letters are
+    # the truth; a task without letters has all three 0.
+    a_count = models.PositiveIntegerField(default=0, editable=False)
+    r_count = models.PositiveIntegerField(default=0, editable=False)
+    unusual_count = models.PositiveIntegerField(default=0, editable=False)
+
+    STATUS_FIELDS = ("a_count", "r_count", "unusual_count")
 
     class Meta:
         ordering = ["position", "id"]
@@ -51,6 +62,20 @@ class Task(OrgOwned):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # An edited task (name, area, position) never writes its status counts:
+        # they were read with the task and may be stale by now.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key
+                and f.name not in self.STATUS_FIELDS
+                and f.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
 
 
 class Responsibility(OrgOwned):
@@ -87,6 +112,34 @@ class Responsibility(OrgOwned):
 
     def __str__(self):
         return f"{self.task} · {self.hat}: {self.letter}"
+
+    # One letter saved or deleted on its own (the admin, tests) keeps its task's
+    # status counts, locking the task first as a cell write does; bulk writes
+    # call task_status.refresh themselves.
+    def save(self, *args, **kwargs):
+        from ..services import task_status
+
+        with transaction.atomic():
+            tasks = [self.task_id]
+            if not self._state.adding:  # the letter may move from another task
+                tasks += (
+                    type(self)
+                    ._base_manager.filter(pk=self.pk)
+                    .values_list("task_id", flat=True)[:1]
+                )
+            task_status.lock(tasks)
+            super().save(*args, **kwargs)
+            task_status.refresh(tasks)
+
+    def delete(self, *args, **kwargs):
+        from ..services import task_status
+
+        with transaction.atomic():
+            tasks = [self.task_id]
+            task_status.lock(tasks)
+            result = super().delete(*args, **kwargs)
+            task_status.refresh(tasks)
+        return result
 
 
 class CellChange(OrgOwned):

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from .. import raci
 from ..models import CellChange, Hat, HatChange, Responsibility, Task
+from . import task_status
 
 
 @dataclass
@@ -107,6 +108,7 @@ def set_cell(task, hat, letters, author=None, note="", *, row=None):
       savepoint of its own: if it fails, the caller's work is undone with it.
     - Records a CellChange for each cell that changed (the lost-A cells with a
       note) and a HatChange (kind "duty") on each hat whose letters changed.
+    - Stores the task's status counts (roles.services.task_status).
     - Does not check permissions: callers check `access.can_edit_cell(hat)`.
     """
     new = normalise_letters(letters)
@@ -120,7 +122,8 @@ def set_cell(task, hat, letters, author=None, note="", *, row=None):
 
 def write_cell(task, hat, new, row, author, note):
     """set_cell's write, on a locked task whose row is `row`: at most one
-    delete, one insert and one insert each of CellChange and HatChange."""
+    delete, one insert, one insert each of CellChange and HatChange, and one
+    update of the task's status counts."""
     org_id = hat.org_id
     old = row.get(hat.pk)
     lost_ids = []
@@ -146,6 +149,12 @@ def write_cell(task, hat, new, row, author, note):
     known = {h.pk: h for h in Hat.objects.filter(org_id=org_id, pk__in=missing)} if missing else {}
     lost = [row.hats.get(h) or known[h] for h in lost_ids]
     changes = [(hat, old, new, note[:200])] if old != new else []
+    if changes or lost:
+        after = dict(row.letters)
+        after[hat.pk] = new
+        for other in lost_ids:
+            after[other] = after.get(other, frozenset()) - {"A"}
+        task_status.store(task, after.values())
     moved = f"A → {hat.title}"[:200]
     changes += [(other, row.get(other.pk), row.get(other.pk) - {"A"}, moved) for other in lost]
     CellChange.objects.bulk_create(

@@ -3,13 +3,17 @@
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import raci
+from ..links import Links
 from ..models import Assignment, Function, Hat, Responsibility
 from ..overview import HatNode
-from .hats import task_order
+from ..prepared import Prepared
+from .hats import LETTER_COLUMNS, read_letters, task_order
 
 
 class FunctionNotEmpty(Exception):
@@ -78,13 +82,24 @@ def delete_function(function):
 @dataclass
 class TaskRow:
     task: object
-    cells: list = field(default_factory=list)  # (hat, "A/R")
+    cells: list = field(default_factory=list)  # (hat, "A/R", url)
 
 
 @dataclass
 class AreaGroup:
     name: str
     tasks: list = field(default_factory=list)
+
+    @property
+    def lines(self):
+        """One (task, rowspan, letters, hat, url) per cell of a person's duties,
+        rowspan on a task's first line only (0 after): a flat loop renders
+        several times faster than a loop in a loop."""
+        for row in self.tasks:
+            span = len(row.cells)
+            for hat, letters, url in row.cells:
+                yield row.task, span, letters, hat, url
+                span = 0
 
 
 @dataclass
@@ -93,20 +108,71 @@ class FunctionPage:
     path: list  # [(id, name)] from the root down to the parent
     holder: object  # (person_id, name) who holds vacant hats: nearest head up the tree
     hats: list
-    people: list  # [(person, [hat titles])]
+    people: list  # [(person, [hat titles], url)]
     children: list  # Function rows, head preloaded, with .hat_count
     areas: list  # AreaGroup
 
 
-def function_page(org, function):
-    """Everything the function page shows. Five queries whatever the size."""
-    tree = list(
-        Function.objects.for_org(org).values_list(
-            "id", "parent_id", "name", "head_id", "head__name"
+# The function page is opened daily by the managers of large organisations:
+# its queries are prepared (compiled once, see roles/prepared.py), each keyed by
+# the organisation and the function.
+# A function and every function above it, nearest first; UNION stops at a cycle.
+ANCESTORS_SQL = (
+    "WITH RECURSIVE up(id, parent_id) AS ("
+    "SELECT id, parent_id FROM roles_function WHERE id = %s AND org_id = %s "
+    "UNION SELECT f.id, f.parent_id FROM roles_function f INNER JOIN up ON f.id = up.parent_id "
+    "WHERE f.org_id = %s) SELECT id FROM up"
+)
+function_chain = Prepared(
+    lambda org_id, function_id: Function.objects.filter(
+        org_id=org_id,
+        id__in=RawSQL(ANCESTORS_SQL, (function_id, org_id, org_id)),  # noqa: S611  # nosec B611
+    ).values_list("id", "parent_id", "name", "head_id", "head__name")
+)
+function_hats = Prepared(
+    # The function's hats and its children's: through the function ids, so both
+    # are index lookups (an OR across the join would read every hat).
+    lambda org_id, function_id: Hat.objects.filter(
+        org_id=org_id,
+        function_id__in=Function.objects.filter(
+            Q(id=function_id) | Q(parent_id=function_id), org_id=org_id
+        ).values("id"),
+    ).only("id", "title", "function_id", "position", "revision", "purpose")
+)
+function_children = Prepared(
+    lambda org_id, function_id: Function.objects.filter(
+        org_id=org_id, parent_id=function_id
+    ).select_related("head")
+)
+function_wearers = Prepared(
+    lambda org_id, function_id: (
+        Assignment.objects.filter(
+            org_id=org_id, hat__function_id=function_id, ended__isnull=True, person__active=True
         )
+        .select_related("person")
+        .order_by("person__name")
     )
-    by_id = {row[0]: row for row in tree}
-    parent_of = {row[0]: row[1] for row in tree}
+)
+function_duties = Prepared(
+    lambda org_id, function_id: Responsibility.objects.filter(
+        org_id=org_id, hat__function_id=function_id, letter__in=("R", "A")
+    ).values_list(*LETTER_COLUMNS)
+)
+
+
+def function_page(org, function, access=None):
+    """Everything the function page shows. Five queries whatever the size.
+    Hats, people and sub-functions carry their page's URL (`.url`, or the
+    last item of a tuple), made without reversing a URL per row. `access`
+    learns the functions above read here, so its edit rights cost no query."""
+    links = Links(org.slug)
+    chain = function_chain(org.id, function.id)
+    if access is not None:
+        access.know_ancestors(
+            function.id, [(fid, parent, head) for fid, parent, _n, head, _h in chain]
+        )
+    by_id = {row[0]: row for row in chain}
+    parent_of = {row[0]: row[1] for row in chain}
     above = ancestor_ids(parent_of, function.id)
     path = [(fid, by_id[fid][2]) for fid in reversed(above)]
     holder = None
@@ -114,32 +180,25 @@ def function_page(org, function):
         if by_id[fid][3]:
             holder = (by_id[fid][3], by_id[fid][4])
             break
-    children = []
     hat_counts = {}
-    hats = list(
-        Hat.objects.for_org(org)
-        .filter(function_id__in=[function.id, *[r[0] for r in tree if r[1] == function.id]])
-        .only("id", "title", "function_id", "position", "revision", "purpose")
-    )
+    hats = function_hats(org.id, function.id)
     own_hats = [h for h in hats if h.function_id == function.id]
     for h in hats:
         hat_counts[h.function_id] = hat_counts.get(h.function_id, 0) + 1
-    children = list(Function.objects.for_org(org).filter(parent=function).select_related("head"))
+    children = function_children(org.id, function.id)
     for child in children:
         child.hat_count = hat_counts.get(child.id, 0)
-    wearers = list(
-        Assignment.objects.for_org(org)
-        .filter(hat__in=[h.id for h in own_hats], ended__isnull=True, person__active=True)
-        .select_related("person")
-        .order_by("person__name")
-    )
+        child.url = links.function(child.id)
     by_hat, people = {}, {}
     hat_title = {h.id: h.title for h in own_hats}
-    for a in wearers:
+    for a in function_wearers(org.id, function.id):
         by_hat.setdefault(a.hat_id, []).append(a)
-        people.setdefault(a.person_id, (a.person, []))[1].append(hat_title[a.hat_id])
+        person = people.setdefault(a.person_id, (a.person, [], links.person(a.person_id)))
+        person[1].append(hat_title[a.hat_id])
+    for h in own_hats:
+        h.url = links.hat(h.id)
     rows = [HatNode(h, by_hat.get(h.id, [])) for h in own_hats]
-    areas = duty_groups(org, own_hats)
+    areas = duty_groups(own_hats, function_duties(org.id, function.id), links)
     return FunctionPage(
         function=function,
         path=path,
@@ -151,22 +210,22 @@ def function_page(org, function):
     )
 
 
-def duty_groups(org, hats):
-    """Tasks the given hats are R or A for, grouped by area in order. One query."""
+def duty_groups(hats, rows, links):
+    """Tasks the given hats are R or A for, grouped by area in order, from
+    `rows`: their R and A letters as LETTER_COLUMNS."""
     hat_by_id = {h.id: h for h in hats}
+    cells, tasks = read_letters(rows)
     letters = {}
-    tasks = {}
-    for r in (
-        Responsibility.objects.for_org(org)
-        .filter(hat__in=list(hat_by_id), letter__in=("R", "A"))
-        .select_related("task__area")
-    ):
-        letters.setdefault(r.task_id, {}).setdefault(r.hat_id, set()).add(r.letter)
-        tasks[r.task_id] = r.task
+    for hid, task_cells in cells.items():
+        for tid, ls in task_cells.items():
+            letters.setdefault(tid, {})[hid] = ls
     return group_by_area(
         tasks,
         {
-            tid: [(hat_by_id[hid], raci.format_cell(ls)) for hid, ls in sorted(cells.items())]
+            tid: [
+                (hat_by_id[hid], raci.format_cell(ls), links.hat(hid))
+                for hid, ls in sorted(cells.items())
+            ]
             for tid, cells in letters.items()
         },
     )

@@ -1,5 +1,6 @@
 """Writes that touch several rows, each in one transaction."""
 
+from collections import namedtuple
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -20,6 +21,7 @@ from ..models import (
     Responsibility,
     Task,
 )
+from ..prepared import Prepared
 from ..revisions import item_text
 from .cells import set_cell
 
@@ -27,14 +29,57 @@ from .cells import set_cell
 EDIT_FIELDS = ("title", "function", "purpose", "product", "authority", "reports_to", "notes")
 
 
-def hat_letters(hat):
-    """{task_id: set(letters)} of one hat, with the tasks preloaded. One query."""
-    cells = {}
-    tasks = {}
-    for r in Responsibility.objects.filter(hat=hat).select_related("task__area"):
-        cells.setdefault(r.task_id, set()).add(r.letter)
-        tasks[r.task_id] = r.task
+# A task and its area as the pages that list tasks read them: plain tuples, as
+# building a model instance costs many times more than reading its row.
+AreaRef = namedtuple("AreaRef", "id name position")
+
+
+class TaskRef(namedtuple("TaskRef", "id name area_id position area")):
+    __slots__ = ()
+
+    @property
+    def pk(self):
+        return self.id
+
+
+LETTER_COLUMNS = (
+    "hat_id",
+    "task_id",
+    "letter",
+    "task__name",
+    "task__area_id",
+    "task__position",
+    "task__area__name",
+    "task__area__position",
+)
+
+
+def read_letters(rows):
+    """({hat_id: {task_id: set(letters)}}, {task_id: TaskRef}) from rows of
+    Responsibility.values_list(*LETTER_COLUMNS)."""
+    cells, tasks, areas = {}, {}, {}
+    for hat_id, task_id, letter, name, area_id, position, area_name, area_position in rows:
+        cells.setdefault(hat_id, {}).setdefault(task_id, set()).add(letter)
+        if task_id not in tasks:
+            area = None
+            if area_id is not None:
+                area = areas.get(area_id)
+                if area is None:
+                    area = areas[area_id] = AreaRef(area_id, area_name, area_position)
+            tasks[task_id] = TaskRef(task_id, name, area_id, position, area)
     return cells, tasks
+
+
+# Read on every hat page and every revision: compiled once (see roles/prepared.py).
+letters_of_hat = Prepared(
+    lambda hat_id: Responsibility.objects.filter(hat_id=hat_id).values_list(*LETTER_COLUMNS)
+)
+
+
+def hat_letters(hat):
+    """({task_id: set(letters)}, {task_id: TaskRef}) of one hat. One query."""
+    cells, tasks = read_letters(letters_of_hat(hat.id))
+    return cells.get(hat.id, {}), tasks
 
 
 def task_order(task):
@@ -44,12 +89,12 @@ def task_order(task):
     return (area.position if area else 10**9, task.area_id or 0, task.position, task.id)
 
 
-def snapshot_from(hat, cells, tasks):
+def snapshot_from(hat, cells, tasks, kpis=None, checklist=None):
     """Everything a wearer reads, as plain data: what a revision keeps. Built from
-    preloaded rows: `cells` {task_id: letters} of this hat, `tasks` {task_id: Task}
-    with areas, and the hat's function, reports_to, kpis and checklist loaded (or
-    loadable). The one implementation, so revision diffs never show changes
-    nobody made."""
+    preloaded rows: `cells` {task_id: letters} of this hat, `tasks` {task_id: Task
+    or TaskRef} with areas, and the hat's function, reports_to, kpis and checklist loaded (or
+    loadable; `kpis` and `checklist` may be given as lists of the rows). The one
+    implementation, so revision diffs never show changes nobody made."""
     duties, involved = [], []
     for tid in sorted(cells, key=lambda t: task_order(tasks[t])):
         t = tasks[tid]
@@ -67,8 +112,8 @@ def snapshot_from(hat, cells, tasks):
         "authority": hat.authority,
         "reports_to": hat.reports_to.title if hat.reports_to_id else "",
         "notes": hat.notes,
-        "kpis": kpi_rows(hat),
-        "checklist": checklist_rows(hat),
+        "kpis": kpi_rows(hat, kpis),
+        "checklist": checklist_rows(hat, checklist),
         "duties": duties,
         "involved": involved,
     }
@@ -219,15 +264,15 @@ def kpi_text(k):
     return item_text("kpis", k)
 
 
-def kpi_rows(hat):
+def kpi_rows(hat, kpis=None):
     return [
         {"name": k.name, "target": k.target, "unit": k.unit, "period": k.period}
-        for k in hat.kpis.all()
+        for k in (hat.kpis.all() if kpis is None else kpis)
     ]
 
 
-def checklist_rows(hat):
-    return [c.text for c in hat.checklist.all()]
+def checklist_rows(hat, checklist=None):
+    return [c.text for c in (hat.checklist.all() if checklist is None else checklist)]
 
 
 @transaction.atomic

@@ -33,7 +33,7 @@ def locked_task(org, task_id):
     the organisation's (no exception: it would spoil an enclosing transaction)."""
     return (
         Task.objects.select_for_update()
-        .only("id", "org_id", "name", "area_id")
+        .only("id", "org_id", "name", "area_id", *Task.STATUS_FIELDS)
         .filter(pk=task_id, org=org)
         .first()
     )

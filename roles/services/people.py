@@ -7,7 +7,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import F, prefetch_related_objects
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 from .. import raci
 from ..access import subtree_ids
 from ..models import (
+    KPI,
     Acknowledgement,
     Assignment,
+    ChecklistItem,
     Function,
     HatChange,
     HatRevision,
@@ -27,9 +29,10 @@ from ..models import (
     Responsibility,
     User,
 )
+from ..prepared import Prepared
 from ..revisions import diff_snapshots
 from .functions import group_by_area
-from .hats import snapshot_from
+from .hats import LETTER_COLUMNS, read_letters, snapshot_from
 
 
 class LastAdmin(Exception):
@@ -88,7 +91,8 @@ def ack_status(hat, person_id, latest):
 # Person view: what am I responsible for ------------------------------------------
 @dataclass
 class Duties:
-    areas: list = field(default_factory=list)  # AreaGroup of TaskRow(task, cells=[(hat, "A/R")])
+    # AreaGroup of TaskRow(task, cells=[(hat, "A/R", url)])
+    areas: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)  # {"A": n, "R": n, "C": n, "I": n} distinct tasks
     total: int = 0
 
@@ -96,15 +100,16 @@ class Duties:
 def duties_of_hats(org, hats):
     """Tasks the given hats hold any letter for, grouped by area, with counts of
     tasks per letter. One query."""
-    by_task, tasks = {}, {}
-    for r in (
+    cells, tasks = read_letters(
         Responsibility.objects.for_org(org)
         .filter(hat__in=[h.id for h in hats])
-        .select_related("task__area")
-    ):
-        by_task.setdefault(r.task_id, {}).setdefault(r.hat_id, set()).add(r.letter)
-        tasks[r.task_id] = r.task
-    return duties_from_cells(hats, by_task, tasks)
+        .values_list(*LETTER_COLUMNS)
+    )
+    by_task = {}
+    for hid, task_cells in cells.items():
+        for tid, letters in task_cells.items():
+            by_task.setdefault(tid, {})[hid] = letters
+    return duties_from_cells(hats, by_task, tasks, org.slug)
 
 
 # People list ---------------------------------------------------------------------
@@ -343,41 +348,66 @@ class WornHat:
         return self.assignment.hat
 
 
-def my_hats(org, person):
-    """Every hat `person` wears now, as they read it, with their confirmation
-    status and what changed since the revision they confirmed; and the tasks
-    they hold letters for. Six queries whatever the size (four when they wear no hat)."""
-    assignments = list(
-        Assignment.objects.for_org(org)
-        .filter(person=person, ended__isnull=True)
+def _worn(person_id):
+    """The ids of the hats `person_id` wears now, as a subquery."""
+    return Assignment.objects.filter(person_id=person_id, ended__isnull=True).values("hat_id")
+
+
+# My hats is the page staff open most: its queries are prepared (compiled once,
+# see roles/prepared.py), each keyed by the organisation and the person.
+worn_assignments = Prepared(
+    lambda org_id, person_id: (
+        Assignment.objects.filter(org_id=org_id, person_id=person_id, ended__isnull=True)
         .select_related("hat__function", "hat__reports_to")
         .order_by("hat__function__name", "hat__title")
     )
+)
+worn_revisions = Prepared(
+    lambda org_id, person_id: HatRevision.objects.filter(
+        org_id=org_id, hat_id__in=_worn(person_id), number=F("hat__revision")
+    )
+)
+worn_acknowledgements = Prepared(
+    lambda org_id, person_id: Acknowledgement.objects.filter(
+        org_id=org_id, person_id=person_id, hat_id__in=_worn(person_id)
+    ).select_related("revision")
+)
+worn_kpis = Prepared(
+    lambda org_id, person_id: KPI.objects.filter(hat__org_id=org_id, hat_id__in=_worn(person_id))
+)
+worn_checklists = Prepared(
+    lambda org_id, person_id: ChecklistItem.objects.filter(
+        hat__org_id=org_id, hat_id__in=_worn(person_id)
+    )
+)
+worn_letters = Prepared(
+    lambda org_id, person_id: Responsibility.objects.filter(
+        org_id=org_id, hat_id__in=_worn(person_id)
+    ).values_list(*LETTER_COLUMNS)
+)
+
+
+def my_hats(org, person):
+    """Every hat `person` wears now, as they read it, with their confirmation
+    status and what changed since the revision they confirmed; and the tasks
+    they hold letters for. Six queries whatever the size (one when they wear no hat)."""
+    assignments = worn_assignments(org.id, person.id)
+    if not assignments:
+        return [], duties_from_cells([], {}, {}, org.slug)
     hats = [a.hat for a in assignments]
-    hat_ids = [h.id for h in hats]
-    current = {
-        r.hat_id: r
-        for r in HatRevision.objects.for_org(org).filter(
-            hat_id__in=hat_ids, number=F("hat__revision")
-        )
-    }
+    current = {r.hat_id: r for r in worn_revisions(org.id, person.id)}
     confirmed = {}
-    for ack in (
-        Acknowledgement.objects.for_org(org)
-        .filter(person=person, hat_id__in=hat_ids)
-        .select_related("revision")
-    ):
+    for ack in worn_acknowledgements(org.id, person.id):
         best = confirmed.get(ack.hat_id)
         if best is None or ack.revision.number > best[0].revision.number:
             confirmed[ack.hat_id] = (ack, ack.revision)
-    # Always prefetched, so the page runs the same queries whatever is published.
-    prefetch_related_objects(hats, "kpis", "checklist")
-    cells, tasks = {}, {}
-    for r in (
-        Responsibility.objects.for_org(org).filter(hat_id__in=hat_ids).select_related("task__area")
-    ):
-        cells.setdefault(r.hat_id, {}).setdefault(r.task_id, set()).add(r.letter)
-        tasks[r.task_id] = r.task
+    # Always read, so the page runs the same queries whatever is published.
+    kpis, checklists = {}, {}
+    for kpi in worn_kpis(org.id, person.id):
+        kpis.setdefault(kpi.hat_id, []).append(kpi)
+    for item in worn_checklists(org.id, person.id):
+        checklists.setdefault(item.hat_id, []).append(item)
+    cells, tasks = read_letters(worn_letters(org.id, person.id))
     worn = []
     for a in assignments:
         hat = a.hat
@@ -392,7 +422,13 @@ def my_hats(org, person):
             assignment=a,
             snapshot=revision.snapshot
             if revision
-            else snapshot_from(hat, cells.get(hat.id, {}), tasks),
+            else snapshot_from(
+                hat,
+                cells.get(hat.id, {}),
+                tasks,
+                kpis=kpis.get(hat.id, []),
+                checklist=checklists.get(hat.id, []),
+            ),
             revision=revision,
             status=status,
             confirmed_revision=ack_revision,
@@ -405,18 +441,20 @@ def my_hats(org, person):
     for hid, task_cells in cells.items():
         for tid, letters in task_cells.items():
             by_task.setdefault(tid, {})[hid] = letters
-    return worn, duties_from_cells(hats, by_task, tasks)
+    return worn, duties_from_cells(hats, by_task, tasks, org.slug)
 
 
-def duties_from_cells(hats, by_task, tasks):
-    """Duties from {task_id: {hat_id: letters}} and preloaded tasks."""
+def duties_from_cells(hats, by_task, tasks, slug):
+    """Duties from {task_id: {hat_id: letters}} and preloaded tasks; each cell
+    is (hat, letters, the hat's URL), the URL made once per hat, not per row."""
     hat_by_id = {h.id: h for h in hats}
+    urls = {h.id: reverse("roles:hat-detail", kwargs={"org": slug, "hat_id": h.id}) for h in hats}
     counts = dict.fromkeys(raci.ORDER, 0)
     cells_of = {}
     for tid, by_hat in by_task.items():
         for letter in set().union(*by_hat.values()):
             counts[letter] += 1
-        rows = [(hat_by_id[hid], raci.format_cell(ls)) for hid, ls in by_hat.items()]
+        rows = [(hat_by_id[hid], raci.format_cell(ls), urls[hid]) for hid, ls in by_hat.items()]
         rows.sort(key=lambda row: (row[0].title.lower(), row[0].id))
         cells_of[tid] = rows
     return Duties(group_by_area(tasks, cells_of), counts, len(by_task))

@@ -3,16 +3,19 @@ the hatting health panel with its trend, the workload chart, and the
 organisation's thresholds."""
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import health as hc
+from .. import links
 from ..access import org_view
 from ..forms.org import ThresholdsForm
 from ..models import HealthSnapshot
@@ -27,53 +30,10 @@ OFFENDER_LIMIT = 10
 CHART_BOXES = 30
 # Wearers named per hat before "and N more" (the hat page lists them all).
 WEARER_LIMIT = 12
-_SENTINEL = 987654321
 
 
-class Links:
-    """URLs of other pages, reversed once per name and filled in per id. A page
-    that does not exist (yet) gives None, and the template prints plain text."""
-
-    def __init__(self, slug):
-        self.slug = slug
-        self._patterns = {}
-
-    def _pattern(self, name, kwarg):
-        key = (name, kwarg)
-        if key not in self._patterns:
-            kwargs = {"org": self.slug}
-            if kwarg:
-                kwargs[kwarg] = _SENTINEL
-            try:
-                self._patterns[key] = reverse(name, kwargs=kwargs)
-            except NoReverseMatch:
-                self._patterns[key] = None
-        return self._patterns[key]
-
-    def url(self, name, kwarg=None, pk=None):
-        pattern = self._pattern(name, kwarg)
-        if pattern is None:
-            return None
-        if not kwarg:
-            return pattern
-        head, _sentinel, tail = pattern.rpartition(str(_SENTINEL))
-        return f"{head}{pk}{tail}"
-
-    def function(self, pk):
-        return self.url("roles:function-detail", "function_id", pk)
-
-    def hat(self, pk):
-        return self.url("roles:hat-detail", "hat_id", pk)
-
-    def person(self, pk):
-        return self.url("roles:person-detail", "person_id", pk)
-
-    def task(self, pk):
-        """A task is fixed in its row of the matrix (problems shown)."""
-        matrix = self.url("roles:matrix")
-        if matrix:
-            return f"{matrix}?problems=1#task-{pk}"
-        return self.url("roles:task-detail", "task_id", pk)
+class Links(links.Links):
+    """The organisation's URLs (roles.links), and where each gap is fixed."""
 
     def new_hat(self, function_id):
         return self.url("roles:hat-create", "function_id", function_id) or self.function(
@@ -94,17 +54,11 @@ class Links:
 
 
 @dataclass
-class WearerBox:
-    name: str
-    share: int | None
-    href: str | None
-
-
-@dataclass
 class HatBox:
     title: str
     href: str | None
-    wearers: list
+    vacant: bool
+    wearers: str  # HTML: the first WEARER_LIMIT wearers, linked (see wearer_list)
     held_by: str = ""  # vacant: the head who holds it from above
     gaps: list = field(default_factory=list)
     more_wearers: int = 0
@@ -174,93 +128,115 @@ def chart_rows(roots):
     return rows
 
 
-def chart(data, links, health, access):
+def wearer_list(wears, names, links):
+    """The wearers of one hat as one piece of HTML ("<a>Name</a> (50 %), …"):
+    a template loop over a large chart's wearers costs more than the rest of
+    the page. Escaped here as the template would."""
+    parts = []
+    for w in wears:
+        name = escape(names[w.person_id])
+        href = links.person(w.person_id)
+        part = f'<a href="{escape(href)}">{name}</a>' if href else name
+        if w.share:  # 1–100 (a constraint): no number formatting to apply
+            part += f" ({w.share} %)"
+        parts.append(part)
+    return mark_safe(", ".join(parts))  # noqa: S308 - every value above is escaped
+
+
+def chart(data, index, links, access):
     """(roots, levels cut) of FunctionBoxes built from OrgData, to the depth
-    `visible_depth` allows. Gaps inside the boxes are shown to managers and
-    admins; "add a hat" where the caller may add one."""
+    `visible_depth` allows; boxes are built only for the functions drawn.
+    Gaps inside the boxes are shown to managers and admins (from `index`, an
+    hc.Index of `data`); "add a hat" where the caller may add one."""
     show_gaps = access.is_manager
-    people = {p.id: p for p in data.people}
-    functions = {f.id: f for f in data.functions}
-    with_hats = {h.function_id for h in data.hats}
-    boxes = {}
+    functions, names = index.functions, index.names
+    kids, roots = {}, []
     for f in data.functions:
-        head = people.get(f.head_id)
-        boxes[f.id] = FunctionBox(
-            f.id,
-            f.name,
-            links.function(f.id),
-            head.name if head else "",
-            links.person(head.id) if head else None,
-            0,
-            [],
-            [],
-            [] if f.id in with_hats else [_("no hat")],
-            links.new_hat(f.id) if access.can_edit_function(f.id) else None,
-        )
-    roots = []
-    for f in data.functions:
-        parent = boxes.get(f.parent_id) if f.parent_id != f.id else None
-        (parent.children if parent else roots).append(boxes[f.id])
+        if f.parent_id != f.id and f.parent_id in functions:
+            kids.setdefault(f.parent_id, []).append(f.id)
+        else:
+            roots.append(f.id)
 
-    # Depths, guarding against a corrupt cycle; nodes only reachable through one are dropped.
-    seen, stack, order = set(), [(r, 0) for r in roots], []
+    # Depths, guarding against a corrupt cycle; functions only reachable through one are dropped.
+    seen, stack, order, depth_of, children = set(), [(r, 0) for r in roots], [], {}, {}
     while stack:
-        node, depth = stack.pop()
-        if node.id in seen:
+        fid, depth = stack.pop()
+        if fid in seen:
             continue
-        seen.add(node.id)
-        order.append(node)
-        node.depth = depth
-        node.children = [c for c in node.children if c.id not in seen]
-        stack.extend((c, depth + 1) for c in node.children)
-    limit = visible_depth([n.depth for n in order])
-    cut = False
-    for node in reversed(order):  # children before their parents
-        if node.depth == limit and node.children:
-            node.below = sum(1 + c.below for c in node.children)
-            node.children, cut = [], True
-        elif node.depth > limit:
-            node.below = sum(1 + c.below for c in node.children)
-    shown = {n.id for n in order if n.depth <= limit}
+        seen.add(fid)
+        order.append(fid)
+        depth_of[fid] = depth
+        children[fid] = [c for c in kids.get(fid, ()) if c not in seen]
+        stack.extend((c, depth + 1) for c in children[fid])
+    limit = visible_depth(list(depth_of.values()))
+    below, cut = {}, False
+    for fid in reversed(order):  # children before their parents
+        if depth_of[fid] >= limit:
+            below[fid] = sum(1 + below[c] for c in children[fid])
+            cut = cut or (depth_of[fid] == limit and bool(children[fid]))
 
+    with_hats = {h.function_id for h in data.hats}
+    no_hat = _("no hat")
+    boxes = {}
+    for fid in order:
+        if depth_of[fid] > limit:
+            continue
+        f = functions[fid]
+        head = names.get(f.head_id) if f.head_id is not None else None
+        boxes[fid] = FunctionBox(
+            fid,
+            f.name,
+            links.function(fid),
+            head or "",
+            links.person(f.head_id) if head is not None else None,
+            depth_of[fid],
+            [],
+            [],
+            [] if fid in with_hats else [no_hat],
+            links.new_hat(fid) if access.can_edit_function(fid) else None,
+            below.get(fid, 0),
+        )
+    for fid, box in boxes.items():
+        if depth_of[fid] < limit:
+            box.children = [boxes[c] for c in children[fid]]
+
+    hats = [h for h in data.hats if h.function_id in boxes]
+    shown = {h.id for h in hats}
     wears = {}
     for w in data.wears:
-        wears.setdefault(w.hat_id, []).append(w)
-    unconfirmed = {}
+        if w.hat_id in shown:
+            wears.setdefault(w.hat_id, []).append(w)
     if show_gaps:
-        owning = {hat_id for _t, hat_id, letter in data.cells if letter in ("R", "A")}
-        for o in next(c for c in health.checks if c.key == "hat_confirmed").offenders:
-            unconfirmed[o.id] = unconfirmed.get(o.id, 0) + 1
-    for h in data.hats:
-        if h.function_id not in shown:
-            continue
-        worn = sorted(wears.get(h.id, []), key=lambda w: people[w.person_id].name)
+        owning = index.owning
+        unconfirmed = Counter(hat.id for _person, hat in index.unconfirmed[0] if hat.id in shown)
+        no_purpose, no_task = _("no purpose"), _("no task R or A")
+        not_confirmed = _("%(n)s not confirmed")
+    for h in hats:
+        worn = sorted(wears.get(h.id, []), key=lambda w: names[w.person_id])
         gaps = []
         if show_gaps:
             if not (h.purpose or "").strip():
-                gaps.append(_("no purpose"))
+                gaps.append(no_purpose)
             if h.id not in owning:
-                gaps.append(_("no task R or A"))
+                gaps.append(no_task)
             if unconfirmed.get(h.id):
-                gaps.append(_("%(n)s not confirmed") % {"n": unconfirmed[h.id]})
+                gaps.append(not_confirmed % {"n": unconfirmed[h.id]})
         held_by = ""
         if not worn:
             holder = hc.holder_of(data, h.function_id, functions)
-            held_by = people[holder].name if holder in people else "—"
+            held_by = names.get(holder, "—")
         boxes[h.function_id].hats.append(
             HatBox(
                 h.title,
                 links.hat(h.id),
-                [
-                    WearerBox(people[w.person_id].name, w.share, links.person(w.person_id))
-                    for w in worn[:WEARER_LIMIT]
-                ],
+                not worn,
+                wearer_list(worn[:WEARER_LIMIT], names, links),
                 held_by,
                 gaps,
                 max(0, len(worn) - WEARER_LIMIT),
             )
         )
-    return roots, cut
+    return [boxes[r] for r in roots], cut
 
 
 # The health panel --------------------------------------------------------------
@@ -338,7 +314,7 @@ def check_rows(health, links, access):
                 round(check.ratio * 100),
                 step_of(check.ratio),
                 groups,
-                max(0, len(check.offenders) - OFFENDER_LIMIT),
+                max(0, check.offender_count - OFFENDER_LIMIT),
                 full_list_href(check.key, links),
             )
         )
@@ -392,25 +368,30 @@ def trend(org, today, current):
 @org_view()
 @require_safe
 def org_map(request):
-    acc = request.access
+    # The template too renders with the collector paused: while the
+    # organisation's rows are alive, each of its passes would walk them all.
+    with hc.gc_paused():
+        return render(request, "roles/map.html", map_context(request.access))
+
+
+def map_context(acc):
     org = acc.org
     links = Links(org.slug)
-    with hc.gc_paused():
-        data = hc.load(org)
-        health = hc.evaluate(data)
-        tree, cut = chart(data, links, health, acc)
-        checks = check_rows(health, links, acc) if acc.is_manager else None
+    # Members see the chart and their own unconfirmed hats, not the checks:
+    # the tasks and letters are read only for managers.
+    data = hc.load(org, tasks=acc.is_manager)
+    index = hc.Index(data)
     context = {
         "nav": "map",
-        "tree": chart_rows(tree),
-        "chart_cut": cut,
         "function_count": len(data.functions),
         "show_health": acc.is_manager,
         "me_href": links.url("roles:me"),
     }
     if acc.is_manager:
+        # The panel lists OFFENDER_LIMIT offenders per check: only those are built.
+        health = hc.evaluate(data, index, limit=OFFENDER_LIMIT)
         context.update(
-            checks=checks,
+            checks=check_rows(health, links, acc),
             score=round(health.score * 100),
             score_step=step_of(health.score),
             passing=health.passing,
@@ -422,18 +403,15 @@ def org_map(request):
             settings_href=links.url("roles:org-settings") if acc.is_admin else None,
         )
     else:
-        confirmed = next(c for c in health.checks if c.key == "hat_confirmed")
-        hats = {h.id: h for h in data.hats}
+        label = _("%(hat)s, revision %(number)s")
         context["my_gaps"] = [
-            OffenderRow(
-                _("%(hat)s, revision %(number)s")
-                % {"hat": hats[o.id].title, "number": hats[o.id].revision},
-                links.hat(o.id),
-            )
-            for o in confirmed.offenders
-            if o.person_id == acc.person.id
+            OffenderRow(label % {"hat": hat.title, "number": hat.revision}, links.hat(hat.id))
+            for person_id, hat in index.unconfirmed[0]
+            if person_id == acc.person.id
         ]
-    return render(request, "roles/map.html", context)
+    tree, cut = chart(data, index, links, acc)
+    context.update(tree=chart_rows(tree), chart_cut=cut)
+    return context
 
 
 # Workload ----------------------------------------------------------------------
@@ -451,12 +429,14 @@ class LoadBar:
 @org_view("manager")
 @require_safe
 def workload(request):
-    acc = request.access
-    org = acc.org
-    with hc.gc_paused():
-        data = hc.load(org)
-        rows = hc.workload(data)
-    links = Links(org.slug)
+    with hc.gc_paused():  # as on the map
+        return render(request, "roles/workload.html", workload_context(request.access))
+
+
+def workload_context(acc):
+    data = hc.load(acc.org)
+    rows = hc.workload(data)
+    links = Links(acc.org.slug)
     # Bars are scaled to the largest value on the page, or the threshold if larger.
     limits = data.thresholds
     top_share = max([limits.overload_share] + [r.share for r in rows])
@@ -472,17 +452,13 @@ def workload(request):
         )
         for r in rows
     ]
-    return render(
-        request,
-        "roles/workload.html",
-        {
-            "nav": "map",
-            "bars": bars,
-            "limits": limits,
-            "overloaded": sum(r.overloaded for r in rows),
-            "map_href": links.url("roles:org-map"),
-        },
-    )
+    return {
+        "nav": "map",
+        "bars": bars,
+        "limits": limits,
+        "overloaded": sum(r.overloaded for r in rows),
+        "map_href": links.url("roles:org-map"),
+    }
 
 
 # Settings ----------------------------------------------------------------------

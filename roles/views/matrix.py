@@ -1,7 +1,6 @@
 """The RACI matrix page, its cell edits (htmx and plain form posts), and the
 pages for tasks and areas."""
 
-import html
 import json
 
 from django.contrib import messages
@@ -20,7 +19,18 @@ from .. import raci
 from ..access import deny_unless, get_in_org, id_param, org_view
 from ..forms.matrix import AreaDeleteForm, AreaForm, CellForm, TaskForm
 from ..interchange import note_label
-from ..matrix import NO_AREA, CellView, Filters, build_matrix
+from ..matrix import (
+    NO_AREA,
+    CellView,
+    Filters,
+    build_matrix,
+    cell_renderer,
+    counts_html,
+    hat_head_html,
+    status_html,
+    task_row_html,
+    text,
+)
 from ..models import Area, CellChange, Hat, Responsibility, Task
 from ..services import matrix as services
 
@@ -62,7 +72,7 @@ def options_html(options, selected):
         "".join(
             [
                 f'<option value="{value}"{" selected" if value == selected else ""}>'
-                f"{html.escape(str(label))}</option>"
+                f"{text(label)}</option>"
                 for value, label in options
             ]
         )
@@ -85,11 +95,24 @@ def matrix(request):
     empty = CellView.empty_label()
     # One reverse() for all rows: "…/tasks/0/" → "…/tasks/".
     tasks_url = reverse("roles:task-detail", kwargs={"org": slug, "task_id": 0})[:-2]
+    cells = cell_renderer(data.columns, empty)
+    # Each part is already safe (see roles.matrix); this only joins them.
     for group in data.groups:
-        for row in group.rows:
-            row.url = f"{tasks_url}{row.task.id}/"
-            # Each cell's <td> is already safe (CellView.render); this only joins them.
-            row.html = mark_safe("".join([cell.render(empty) for cell in row.cells]))  # noqa: S308  # nosec B308 B703
+        group.html = mark_safe(  # noqa: S308  # nosec B308 B703
+            "".join(
+                [
+                    task_row_html(
+                        row.task,
+                        f"{tasks_url}{row.task.id}/",
+                        row.status,
+                        cells(row.task, row.letters),
+                    )
+                    for row in group.rows
+                ]
+            )
+        )
+    hat_heads = mark_safe("".join([hat_head_html(c) for c in data.columns]))  # noqa: S308  # nosec B308 B703
+    counts = mark_safe("".join([counts_html(c.hat.id, c.counts) for c in data.columns]))  # noqa: S308  # nosec B308 B703
     notice = (
         request.session.pop(SESSION_NOTICE, None) if SESSION_NOTICE in request.session else None
     )
@@ -98,6 +121,8 @@ def matrix(request):
         "roles/matrix.html",
         {
             "m": data,
+            "hat_heads": hat_heads,
+            "counts": counts,
             "q": query,
             "function_options": options_html(data.function_options, data.filters.function),
             "area_options": options_html(((a.id, a.name) for a in data.areas), data.filters.area),
@@ -261,10 +286,9 @@ def cell_response(request, outcome, notice):
         "roles/matrix.html#update",
         {
             "cells": cells,
-            "task_id": task.id,
-            "status": raci.task_status(outcome.row.values()),
-            "count_columns": [
-                {"hat_id": h.id, "counts": outcome.counts[h.id]}
+            "status": status_html(task.id, raci.task_status(outcome.row.values()), oob=True),
+            "counts": [
+                counts_html(h.id, outcome.counts[h.id], oob=True)
                 for h in outcome.hats
                 if h.id in outcome.counts
             ],

@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bench.generate import PASSWORD, SIZES, generate_size, logins
+from bench.generate import PASSWORD, SIZES, analyze, generate_size, logins
 from roles.models import Organisation
 
 
@@ -30,6 +30,7 @@ class Command(BaseCommand):
             raise CommandError(f"Organisation {slug!r} already exists.")
         started = time.perf_counter()
         org = generate_size(slug, size, seed=seed, name=name, password=password)
+        analyze()
         people, functions, hats, tasks = SIZES[size]
         known = logins(slug)
         self.stdout.write(
