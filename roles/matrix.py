@@ -35,6 +35,7 @@ from .access import id_param, subtree_ids
 from .models import Area, Assignment, Function, Hat, Person, Responsibility, Task
 from .prepared import Prepared
 from .services.cells import RowState
+from .templatetags.rows import wearer_names
 
 PER_PAGE = 50
 MAX_COLUMNS = 40
@@ -113,7 +114,7 @@ FunctionRow = namedtuple("FunctionRow", "id name parent_id position")
 AreaRow = namedtuple("AreaRow", "id name position")
 TaskRow = namedtuple("TaskRow", "id name area_id position")
 HatRow = namedtuple("HatRow", "id title function_id")
-Wearer = namedtuple("Wearer", "person share")  # as components.html#wearers shows them
+Wearer = namedtuple("Wearer", "person share")  # as the wearer_names filter shows them
 
 
 @dataclass
@@ -228,7 +229,6 @@ def labels(language):
     """The page's fixed words in `language` (the active one), escaped."""
     return {
         "unusual": text(_("unusual combination")),
-        "vacant": text(_("vacant")),
         "R": text(_("Responsible")),
         "A": text(_("Accountable")),
         "C": text(_("Consulted")),
@@ -272,18 +272,8 @@ def counts_html(hat_id, counts, oob=False):
 
 
 def hat_head_html(column):
-    """A column's head: the hat's title and its wearers, as
-    components.html#wearers shows them, or "vacant"."""
-    if column.wearers:
-        wearers = ", ".join(
-            f'<span class="wearer">{text(w.person.name)}'
-            + (f' <span class="text-body-secondary">({int(w.share)} %)</span>' if w.share else "")
-            + "</span>"
-            for w in column.wearers
-        )
-    else:
-        vacant = labels(get_language())["vacant"]
-        wearers = f'<span class="badge text-bg-warning vacant">{vacant}</span>'
+    """A column's head: the hat's title and its wearers (or "vacant")."""
+    wearers = wearer_names(column.wearers)
     css = "" if column.wearers else " hat-vacant"
     return mark_safe(  # noqa: S308  # nosec B308 B703
         f'<th scope="col" class="hat-head{css}"><span class="hat-title">'

@@ -191,6 +191,29 @@ def test_manager_sees_who_has_confirmed(world, as_manager, as_member):
     assert "Confirmed by the wearers" not in member_page
 
 
+def test_hat_page_lists_kpis_and_checklist_in_order_and_the_current_revision(
+    world, as_manager, as_member
+):
+    hat = world.hat
+    f.KPIFactory(hat=hat, name="Andra KPI", position=2, target="5", unit="st", period="dag")
+    f.KPIFactory(hat=hat, name="Första KPI", position=1, target="9", unit="%", period="år")
+    m.ChecklistItem.objects.create(hat=hat, text="Sist i listan", position=2)
+    m.ChecklistItem.objects.create(hat=hat, text="Först i listan", position=1)
+    page = as_member.get(url("hat-detail", hat_id=hat.pk)).content.decode()
+    assert page.index("Första KPI") < page.index("Andra KPI")
+    assert "<td>Första KPI</td><td>9</td><td>%</td><td>år</td>" in page
+    assert page.index("Först i listan") < page.index("Sist i listan")
+    assert "not yet published" in page
+    service.publish_hat(hat, world.manager, "Första")
+    service.acknowledge(world.member, hat)
+    service.publish_hat(hat, world.manager, "Andra")
+    revision = m.HatRevision.objects.get(hat=hat, number=2)
+    page = as_manager.get(url("hat-detail", hat_id=hat.pk)).content.decode()
+    assert f"2, published {revision.created:%Y-%m-%d}" in page
+    # Confirmations count for the current revision only.
+    assert page.count("not confirmed") == 1
+
+
 def hat_with_lots(world, tasks, wearers):
     hat = world.hat
     for i in range(tasks):
@@ -474,6 +497,7 @@ def test_end_and_add_wearer_makes_a_handover(world, as_manager):
     assert handover.acknowledged is not None
     page = as_manager.get(url("hat-detail", hat_id=world.hat.pk)).content.decode()
     assert "Kundlistan ligger i CRM." in page  # past wearers with the note
+    assert f"{world.member.name} → Nina Ny · confirmed by the incoming wearer" in page
     kinds = list(world.hat.changes.values_list("kind", flat=True))
     assert kinds.count(m.HatChange.WEARER) == 2
 

@@ -1,6 +1,8 @@
 """The row filters of the long lists (roles/templatetags/rows.py): the same
 markup the templates had, every value escaped."""
 
+from django.utils import translation
+
 from roles.services.functions import AreaGroup, TaskRow
 from roles.services.hats import AreaRef, TaskRef
 from roles.templatetags import rows
@@ -53,3 +55,20 @@ def test_function_rows_list_each_hat_with_its_letters():
     html = rows.function_task_rows(group)
     assert html.startswith("<tr><td>Utan område</td><td>")
     assert html.count("text-nowrap") == 2 and "</span>; <span" in html
+
+
+class Wearer:
+    def __init__(self, name, share):
+        self.person = type("P", (), {"name": name})()
+        self.share = share
+
+
+def test_wearer_names_list_shares_escape_names_and_mark_a_vacant_hat():
+    html = rows.wearer_names([Wearer("Anna", 40), Wearer("<b>Bo</b>", None)])
+    assert html == (
+        '<span class="wearer">Anna <span class="text-body-secondary">(40 %)</span></span>, '
+        '<span class="wearer">&lt;b&gt;Bo&lt;/b&gt;</span>'
+    )
+    assert rows.wearer_names([]) == '<span class="badge text-bg-warning vacant">vacant</span>'
+    with translation.override("sv"):
+        assert ">vakant<" in rows.wearer_names([])

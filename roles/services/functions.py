@@ -145,9 +145,14 @@ function_children = Prepared(
     ).select_related("head")
 )
 function_wearers = Prepared(
+    # Through the function's hats (of this organisation, as their wearers
+    # are): filtering the wearers by organisation makes PostgreSQL read every
+    # wearer of it instead of the few of these hats.
     lambda org_id, function_id: (
         Assignment.objects.filter(
-            org_id=org_id, hat__function_id=function_id, ended__isnull=True, person__active=True
+            hat__in=Hat.objects.filter(org_id=org_id, function_id=function_id).values("id"),
+            ended__isnull=True,
+            person__active=True,
         )
         .select_related("person")
         .order_by("person__name")

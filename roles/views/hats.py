@@ -1,11 +1,12 @@
 """Hat pages: the job description (page and PDF), the editor, new hats,
 publishing and revisions."""
 
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.db import IntegrityError
-from django.db.models import Exists, OuterRef
+from django.db.models import CharField, Exists, OuterRef, Subquery, Value
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -54,7 +55,16 @@ KPI_FIELDS = ("name", "target", "unit", "period")
 
 # The hat page is the page wearers open most: its queries are prepared
 # (compiled once) rather than compiled on every request.
-hat_in_org = Prepared(lambda org_id, hat_id: HAT_QS.filter(org_id=org_id, pk=hat_id))
+hat_in_org = Prepared(
+    # With the date of its current revision: all the page shows of the revision.
+    lambda org_id, hat_id: HAT_QS.filter(org_id=org_id, pk=hat_id).annotate(
+        revision_created=Subquery(
+            HatRevision.objects.filter(hat_id=OuterRef("pk"), number=OuterRef("revision"))
+            .order_by("pk")
+            .values("created")[:1]
+        )
+    )
+)
 hat_assignments = Prepared(
     # Every wearer, past and present, with whether they confirmed revision
     # `number` (the current one) of the hat.
@@ -81,8 +91,28 @@ hat_revision = Prepared(
 hat_history = Prepared(
     lambda hat_id: HatChange.objects.filter(hat_id=hat_id).select_related("author")[:50]
 )
-hat_kpis = Prepared(lambda hat_id: KPI.objects.filter(hat_id=hat_id))
-hat_checklist = Prepared(lambda hat_id: ChecklistItem.objects.filter(hat_id=hat_id))
+# A hat's KPIs and checklist, each in order, in one query.
+KPIRow = namedtuple("KPIRow", "name target unit period")
+ChecklistRow = namedtuple("ChecklistRow", "text")
+_BLANK = Value("", output_field=CharField())
+hat_lists = Prepared(
+    lambda hat_id: (
+        KPI.objects.filter(hat_id=hat_id)
+        .order_by()
+        .annotate(kind=Value(0))
+        .values_list("kind", "position", "id", "name", "target", "unit", "period")
+        .union(
+            ChecklistItem.objects.filter(hat_id=hat_id)
+            .order_by()
+            .annotate(kind=Value(1), t=_BLANK, u=_BLANK, p=_BLANK)
+            .values_list("kind", "position", "id", "text", "t", "u", "p"),
+            all=True,
+        )
+        .order_by("kind", "position", "id")
+    )
+)
+# The revision a hat page shows: its number and date.
+RevisionRef = namedtuple("RevisionRef", "number created")
 hat_handovers = Prepared(
     lambda hat_id: Handover.objects.filter(hat_id=hat_id).select_related("outgoing", "incoming")
 )
@@ -113,11 +143,11 @@ class Sheet:
     hat: Hat
     areas: list  # AreaDuties for R/A tasks, in area order
     involved: list  # (task, letters) where the hat is only C or I
-    kpis: list
-    checklist: list
+    kpis: list  # KPIRow
+    checklist: list  # ChecklistRow
     wearers: list  # current Assignments, person loaded
     past: list  # ended Assignments, newest first
-    revision: HatRevision | None
+    revision: RevisionRef | HatRevision | None  # .number and .created
     acks: list  # (person, confirmed: bool) for current wearers
     handovers: list
     history: list  # (HatChange, label)
@@ -146,8 +176,10 @@ def history_label(change):
 
 
 def hat_sheet(hat, history=50):
-    """Prepared rows of the hat page: eight queries whatever the size of the
-    organisation (seven without the history, one fewer before the first revision).
+    """Prepared rows of the hat page: four queries whatever the size of the
+    organisation, one more once it has past wearers (their handovers), one
+    fewer without the history, one more for a hat not read by hat_in_org
+    (which brings the revision's date).
     `history` is how many changes to show, newest first, at most 50."""
     cells, tasks = service.hat_letters(hat)
     areas, involved = {}, []
@@ -168,20 +200,32 @@ def hat_sheet(hat, history=50):
     )
     revision = None
     if hat.revision:
-        found = hat_revision(hat.id, hat.revision)
-        revision = found[0] if found else None
+        if hasattr(hat, "revision_created"):  # read with the hat (hat_in_org)
+            if hat.revision_created is not None:
+                revision = RevisionRef(hat.revision, hat.revision_created)
+        else:
+            found = hat_revision(hat.id, hat.revision)
+            revision = found[0] if found else None
     changes = hat_history(hat.id)[:history] if history else []
+    kpis, checklist = [], []
+    for kind, _position, _id, text, target, unit, period in hat_lists(hat.id):
+        if kind == 0:
+            kpis.append(KPIRow(text, target, unit, period))
+        else:
+            checklist.append(ChecklistRow(text))
     return Sheet(
         hat=hat,
         areas=list(areas.values()),
         involved=involved,
-        kpis=hat_kpis(hat.id),
-        checklist=hat_checklist(hat.id),
+        kpis=kpis,
+        checklist=checklist,
         wearers=wearers,
         past=past,
         revision=revision,
         acks=[(a.person, bool(revision and a.confirmed)) for a in wearers],
-        handovers=hat_handovers(hat.id),
+        # A handover is written only when a wearer's assignment ends
+        # (services.hats.end_wearer): without past wearers there is none.
+        handovers=hat_handovers(hat.id) if past else [],
         history=[(c, history_label(c)) for c in changes],
     )
 
