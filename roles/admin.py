@@ -73,8 +73,7 @@ class HatAdmin(OrgAdmin):
         # Their letters go too: keep the tasks' status counts (Hat.delete does
         # the same for one hat).
         with transaction.atomic():
-            tasks = task_status.tasks_of_hats(queryset.values_list("pk", flat=True))
-            task_status.lock(tasks)
+            tasks = task_status.lock_hats_and_their_tasks(queryset.values_list("pk", flat=True))
             super().delete_queryset(request, queryset)
             task_status.refresh(tasks)
 

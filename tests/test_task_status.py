@@ -3,14 +3,16 @@ letters after every way letters are written, and the matrix built on them
 shows what the letters say on every page, whatever the filters."""
 
 import importlib
+import io
 import itertools
 import json
+import threading
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.core.management import call_command
-from django.db import connection
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -350,3 +352,75 @@ def test_every_page_of_the_matrix_shows_what_the_letters_say(monkeypatch, case, 
             assert column.counts == counts
             seen.append(column.hat.id)
     assert seen == columns
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks")
+@pytest.mark.django_db(transaction=True)
+def test_a_cell_written_while_its_hat_is_deleted_leaves_no_stale_count(monkeypatch):
+    """A letter of the doomed hat written on another task while the delete
+    reads which tasks it touches must not be deleted unseen: it waits for the
+    hat, then fails, and every task's counts stay right."""
+    from .conftest import build_world
+
+    world = build_world(slug="race", name="Race AB", prefix="r")
+    doomed = f.HatFactory(org=world.org, function=world.team, title="Doomed")
+    other = f.TaskFactory(org=world.org, area=world.area, name="Annan")
+    f.ResponsibilityFactory(org=world.org, task=world.task, hat=doomed, letter="C")
+    read, written = threading.Event(), threading.Event()
+    original = task_status.tasks_of_hats
+
+    def slow(ids):
+        found = original(ids)
+        read.set()
+        written.wait(3)  # the cell write below gets its chance here
+        return found
+
+    monkeypatch.setattr(task_status, "tasks_of_hats", slow)
+    errors = []
+
+    def delete():
+        try:
+            m.Hat.objects.get(pk=doomed.pk).delete()
+        finally:
+            connections.close_all()
+
+    def write():
+        try:
+            read.wait(10)
+            set_cell(m.Task.objects.get(pk=other.pk), m.Hat.objects.get(pk=doomed.pk), "A")
+        except Exception as exc:  # the hat is gone by the time its lock is granted
+            errors.append(exc)
+        finally:
+            written.set()
+            connections.close_all()
+
+    threads = [threading.Thread(target=delete), threading.Thread(target=write)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not m.Hat.objects.filter(pk=doomed.pk).exists()
+    assert not m.Responsibility.objects.filter(hat_id=doomed.pk).exists()
+    assert task_status.mismatches(world.org) == {}
+
+
+def test_refresh_command_repairs_counts_that_drifted(world):
+    m.Task.objects.filter(pk=world.task.pk).update(a_count=5, r_count=0, unusual_count=2)
+    assert task_status.mismatches(world.org)
+    out = io.StringIO()
+    call_command("refresh_task_status", world.org.slug, stdout=out)
+    assert f"{world.org.slug}: 1 task(s) recounted" in out.getvalue()
+    assert task_status.mismatches(world.org) == {}
+    with pytest.raises(CommandError):
+        call_command("refresh_task_status", "no-such-org", stdout=out)
+
+
+def test_editing_a_task_deleted_meanwhile_is_not_found(world):
+    from roles.services import matrix as matrix_services
+
+    task = m.Task.objects.get(pk=world.task.pk)
+    m.Task.objects.filter(pk=task.pk).delete()
+    task.name = "Nytt namn"
+    with pytest.raises(m.Task.DoesNotExist):
+        matrix_services.save_task(task)
+    assert not m.Task.objects.filter(pk=task.pk).exists()  # not brought back

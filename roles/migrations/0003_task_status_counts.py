@@ -64,17 +64,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='task',
             name='a_count',
-            field=models.PositiveIntegerField(default=0, editable=False),
+            field=models.PositiveIntegerField(default=0, db_default=0, editable=False),
         ),
         migrations.AddField(
             model_name='task',
             name='r_count',
-            field=models.PositiveIntegerField(default=0, editable=False),
+            field=models.PositiveIntegerField(default=0, db_default=0, editable=False),
         ),
         migrations.AddField(
             model_name='task',
             name='unusual_count',
-            field=models.PositiveIntegerField(default=0, editable=False),
+            field=models.PositiveIntegerField(default=0, db_default=0, editable=False),
         ),
         migrations.AddIndex(
             model_name='area',

@@ -57,8 +57,7 @@ class Hat(OrgOwned):
         from ..services import task_status
 
         with transaction.atomic():
-            tasks = task_status.tasks_of_hats([self.pk])
-            task_status.lock(tasks)
+            tasks = task_status.lock_hats_and_their_tasks([self.pk])
             result = super().delete(*args, **kwargs)
             task_status.refresh(tasks)
         return result

@@ -48,9 +48,9 @@ class Task(OrgOwned):
     # roles.services.task_status.refresh whenever letters change, so that the
     # matrix filters, counts and pages tasks by status in SQL. The letters are
     # the truth; a task without letters has all three 0.
-    a_count = models.PositiveIntegerField(default=0, editable=False)
-    r_count = models.PositiveIntegerField(default=0, editable=False)
-    unusual_count = models.PositiveIntegerField(default=0, editable=False)
+    a_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    r_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    unusual_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     STATUS_FIELDS = ("a_count", "r_count", "unusual_count")
 

@@ -122,8 +122,13 @@ def next_task_position(org, area):
 
 
 def save_task(task, moved_area=False):
-    """Save a new or edited task; a task that is new or changed area goes last in it."""
+    """Save a new or edited task; a task that is new or changed area goes last in it.
+    Raises Task.DoesNotExist for an edited task deleted meanwhile."""
     with transaction.atomic():
+        if task.pk is not None and not (
+            Task.objects.select_for_update().filter(pk=task.pk, org_id=task.org_id).exists()
+        ):
+            raise Task.DoesNotExist
         if task.pk is None or moved_area:
             task.position = next_task_position(task.org, task.area)
         task.save()
@@ -148,11 +153,14 @@ def _swap(items, index, step):
 def move_task(task, step):
     """Move a task up (-1) or down (+1) within its area. False at the edge."""
     with transaction.atomic():
-        siblings = list(
+        # Locked in id order, as every writer locks tasks (no deadlock), then
+        # put in their order.
+        siblings = sorted(
             Task.objects.for_org(task.org)
             .select_for_update()
             .filter(area_id=task.area_id)
-            .order_by("position", "id")
+            .order_by("pk"),
+            key=lambda t: (t.position, t.pk),
         )
         index = next(i for i, t in enumerate(siblings) if t.pk == task.pk)
         changed = _swap(siblings, index, step)
@@ -179,11 +187,9 @@ def delete_area(area, move_to=None):
     """Delete an area; its tasks go to the end of `move_to` (another area, or
     None for "no area"). Returns how many tasks moved."""
     with transaction.atomic():
-        tasks = list(
-            Task.objects.for_org(area.org)
-            .select_for_update()
-            .filter(area=area)
-            .order_by("position", "id")
+        tasks = sorted(  # locked in id order, as every writer locks tasks
+            Task.objects.for_org(area.org).select_for_update().filter(area=area).order_by("pk"),
+            key=lambda t: (t.position, t.pk),
         )
         start = next_task_position(area.org, move_to)
         for offset, task in enumerate(tasks):

@@ -2,18 +2,20 @@
 combination: raci.status_counts), stored on its row so that the matrix pages,
 filters and totals tasks by status in SQL instead of reading every letter.
 
-The letters are the truth and these counts a cache of them, written only here
-(set_cell writes the one task it locked through `store`). Every write of
-letters calls `refresh` with the tasks it touched, in its own transaction:
-set_cell, the import, the backup restore, deleting a hat or a letter, the demo
-and the benchmark generator."""
+The letters are the truth and these counts a cache of them. New tasks get
+their counts as they are inserted (the import, the benchmark generator, with
+raci.status_counts); every other write of letters stores or recomputes the
+counts of the tasks it touched in its own transaction: set_cell and saving a
+letter through `store`/`refresh`, the import, the backup restore, deleting a
+hat or a letter, and the demo through `refresh`. `mismatches` finds drift and
+`manage.py refresh_task_status` repairs it."""
 
 from collections import defaultdict
 
 from django.db import transaction
 
 from .. import raci
-from ..models import Responsibility, Task
+from ..models import Hat, Responsibility, Task
 
 FIELDS = Task.STATUS_FIELDS
 BATCH = 1000  # tasks per query: a fixed number of queries per batch on any database
@@ -47,6 +49,24 @@ def tasks_of_hats(hat_ids):
         .distinct()
         .order_by()
     )
+
+
+def lock_hats_and_their_tasks(hat_ids):
+    """Lock hats about to be deleted, then the tasks they have letters on;
+    the ids of those tasks, to refresh after the delete. With the hats locked
+    first, no letter of theirs can be written on another task meanwhile (it
+    waits for the hat, then fails when the hat is gone), so the tasks read
+    here are all the delete touches. Call inside the deleting transaction."""
+    hat_ids = list(hat_ids)
+    list(
+        Hat.objects.select_for_update()
+        .filter(pk__in=hat_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    tasks = tasks_of_hats(hat_ids)
+    lock(tasks)
+    return tasks
 
 
 @transaction.atomic(savepoint=False)

@@ -529,7 +529,10 @@ def task_edit(request, task_id):
     form = TaskForm(request.POST or None, instance=task, org=acc.org)
     if request.method == "POST" and form.is_valid():
         task = form.save(commit=False)
-        services.save_task(task, moved_area=task.area_id != old_area)
+        try:
+            services.save_task(task, moved_area=task.area_id != old_area)
+        except Task.DoesNotExist:
+            raise Http404 from None  # deleted while the form was open
         messages.success(request, _("Task “%(name)s” saved.") % {"name": task.name})
         return redirect("roles:task-detail", org=acc.org.slug, task_id=task.id)
     return render(request, "roles/task_form.html", {"form": form, "task": task, "nav": "matrix"})
