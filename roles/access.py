@@ -91,9 +91,7 @@ class Access:
         when they head it or any function above it: the same as
         managed_function_ids."""
         if any(row[0] == function_id for row in chain):
-            self._may_edit[function_id] = self.is_admin or (
-                self.is_manager and any(head == self.person.id for _id, _parent, head in chain)
-            )
+            self._may_edit[function_id] = self.is_manager and function_id in self._managed(chain)
 
     def _managed(self, rows):
         if self.is_admin:

@@ -25,7 +25,7 @@ import itertools
 import re
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 # Stand-ins for the parameters while compiling. Django refuses a value outside
 # a field's range before it reaches SQL, so there are families for the widest
@@ -82,7 +82,9 @@ class _Compiled:
             slot = seen.pop() if len(seen) == 1 else None
             slots.append(slot)
             values = [c[3][i] for c in compiled if c[4][i] is None]
-            if slot is None and not values:
+            # A fixed value must be the same in every family: one that
+            # differs was made from a parameter (say `hat_id + 1`).
+            if slot is None and (not values or len(set(map(repr, values))) > 1):
                 raise NotPreparable(f"cannot prepare {build!r}")
             fixed.append(values[0] if slot is None else None)
         if set(range(len(kinds))) - set(slots):
@@ -91,7 +93,6 @@ class _Compiled:
         self.compiler = compiler
         self.queryset = queryset
         self.connection = connection
-        self.params = ()
         # On PostgreSQL over a kept connection, also a server-side prepared
         # statement: the planner's work is done once per connection instead of
         # per request (for the joins of these pages, 0.3-1 ms against 0.1-0.2 ms
@@ -104,39 +105,58 @@ class _Compiled:
             numbered, count = _numbered(sql)
             self.prepare_sql = f"PREPARE {name} AS {numbered}"
             self.sql = f"EXECUTE {name}" + (f"({', '.join(['%s'] * count)})" if count else "")
-        # The queryset's iterable asks its query for a compiler: hand it a copy
-        # of the compiled one, whose as_sql answers with the stored SQL.
-        queryset.query.get_compiler = self.get_compiler
-
-    def get_compiler(self, using=None, connection=None, elide_empty=True):
-        compiler = copy.copy(self.compiler)
-        sql, params = self.sql, self.params
-        compiler.as_sql = lambda *args, **kwargs: (sql, params)
-        return compiler
 
     def prepare_on_server(self):
         """PREPARE the statement once per database session. Like Django's own
         session set-up it goes through the raw connection, so it is not counted
-        among a page's queries; a prepared statement outlives a rolled-back
-        transaction, and a new connection starts without any."""
+        among a page's queries (nor seen by execute_wrapper); a prepared
+        statement outlives a rolled-back transaction, and a new connection
+        starts without any. A connection that died is replaced first, and an
+        error is Django's (so the connection is dropped when unusable)."""
         connection = self.connection
+        connection.close_if_health_check_failed()
         connection.ensure_connection()
         raw = connection.connection
         prepared = connection.__dict__.get("_hatta_statements")
         if prepared is None or prepared[0] is not raw:
             prepared = connection.__dict__["_hatta_statements"] = (raw, set())
         if self.prepare_sql not in prepared[1]:
-            with raw.cursor() as cursor:
+            with connection.wrap_database_errors, raw.cursor() as cursor:
                 cursor.execute(self.prepare_sql)
             prepared[1].add(self.prepare_sql)
 
     def run(self, args):
-        self.params = tuple(
+        sql = self.sql
+        params = tuple(
             self.fixed[i] if slot is None else args[slot] for i, slot in enumerate(self.slots)
         )
         if self.server:
             self.prepare_on_server()
-        return list(self.queryset._iterable_class(self.queryset))
+        compiled = self.compiler
+
+        def get_compiler(using=None, connection=None, elide_empty=True):
+            # A copy of the compiled compiler, answering with the stored SQL
+            # and this call's parameters (nothing shared between calls, even
+            # on a connection shared between threads).
+            compiler = copy.copy(compiled)
+            compiler.as_sql = lambda *args, **kwargs: (sql, params)
+            return compiler
+
+        # Shallow copies by hand: copy.copy() of a QuerySet would evaluate it.
+        template = self.queryset
+        queryset = template.__class__.__new__(template.__class__)
+        queryset.__dict__.update(template.__dict__)
+        queryset._query = copy.copy(template._query)
+        queryset._query.get_compiler = get_compiler
+        try:
+            return list(queryset._iterable_class(queryset))
+        except DatabaseError as error:
+            if self.server and getattr(error.__cause__, "pgcode", None) in STALE_STATEMENT:
+                # The session lost the statement, or a migration changed the
+                # columns it returns: start afresh on a new connection.
+                self.connection.__dict__.pop("_hatta_statements", None)
+                self.connection.close_at = 0
+            raise
 
 
 def _numbered(sql):
@@ -155,6 +175,9 @@ def _numbered(sql):
 
 
 _numbers = itertools.count(1)
+# PostgreSQL's "prepared statement does not exist" and "cached plan must not
+# change result type".
+STALE_STATEMENT = {"26000", "0A000"}
 
 
 class Prepared:
@@ -180,8 +203,8 @@ class Prepared:
             if type(arg) is not kind:
                 raise TypeError(f"prepared query parameter {arg!r} is not {kind.__name__}")
         connection = connections[using]
-        # Kept on the connection object: it is per thread, and so is the
-        # compiler state a run borrows.
+        # Kept on the connection object (its database's SQL); not changed by a
+        # run, so threads sharing a connection may share it.
         compiled = connection.__dict__.get(self.key)
         if compiled is None:
             compiled = _Compiled(self.build, self.kinds, connection, using, self.name)

@@ -4,7 +4,7 @@ are written as, on both databases, with every parameter taking effect."""
 import datetime
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
@@ -110,8 +110,23 @@ def test_a_parameter_rewritten_by_the_orm_cannot_be_prepared(world):
         contains("Member")
 
 
+def _shifted(hat_id):
+    return m.KPI.objects.filter(Q(hat_id=hat_id) | Q(id=hat_id + 1))
+
+
+def test_a_value_computed_from_a_parameter_cannot_be_prepared(world):
+    # `hat_id + 1` would be frozen at its first value: refused instead.
+    with pytest.raises(NotPreparable):
+        Prepared(_shifted)(world.hat.id)
+
+
 def test_each_run_is_one_query(world):
-    letters_of(world.org.id, world.hat.id)  # compiled (and prepared) before counting
+    fresh = Prepared(lambda hat_id: m.KPI.objects.filter(hat_id=hat_id))
+    with CaptureQueriesContext(connection) as ctx:
+        fresh(world.hat.id)  # compiling runs nothing
+        fresh(world.other_hat.id)
+    assert len(ctx.captured_queries) == 2
+    letters_of(world.org.id, world.hat.id)
     with CaptureQueriesContext(connection) as ctx:
         letters_of(world.org.id, world.hat.id)
         letters_of(world.org.id, world.other_hat.id)
@@ -137,3 +152,22 @@ def test_postgresql_statement_survives_rollback_and_a_new_connection():
     # A new session has no statements: prepared again, transparently.
     connection.close()
     assert letters_of(world_org.id, hat.id) == [("T", "A")]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side statements")
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_session_that_lost_its_statements_is_replaced():
+    org = f.OrganisationFactory(slug="lost")
+    hat = f.HatFactory(org=org, function=f.FunctionFactory(org=org, name="F"), title="H")
+    task = f.TaskFactory(org=org, area=None, name="T")
+    f.ResponsibilityFactory(org=org, task=task, hat=hat, letter="R")
+    assert letters_of(org.id, hat.id) == [("T", "R")]
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # as a pooler's reset would
+    with pytest.raises(DatabaseError):
+        letters_of(org.id, hat.id)
+    # The connection is marked to be closed at the end of the request...
+    assert connection.close_at == 0
+    connection.close_if_unusable_or_obsolete()
+    # ...and the next request prepares afresh on a new one.
+    assert letters_of(org.id, hat.id) == [("T", "R")]

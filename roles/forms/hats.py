@@ -3,12 +3,10 @@
 from django import forms
 from django.core import signing
 from django.db.models import Case, Q, Value, When
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from .. import hat_templates
 from ..models import Function, Hat, Person, Task
-from ..services.functions import ANCESTORS_SQL
 from .widgets import FastSelect
 
 DUTY_CHOICES = [("R", "R"), ("A", "A"), ("A/R", "A/R")]
@@ -112,27 +110,14 @@ class HatForm(forms.ModelForm):
                 self.initial["base"] = sign_base(hat, base)
 
     def offer_bosses(self, hat):
-        """List at most CHOICES_CAP hats to report to: those of the hat's own
-        function first, then of the functions above it, then the rest (any hat
-        of the organisation stays valid). One query whatever the size."""
+        """Offer every other hat of the organisation to report to, as plain
+        (id, label) rows: building thousands of Hat instances for a list
+        costs more than the rest of the editor. One query."""
         field = self.fields["reports_to"]
-        qs = field.queryset
-        if hat.function_id:
-            above = RawSQL(ANCESTORS_SQL, (hat.function_id, self.org.id, self.org.id))  # noqa: S611  # nosec B611
-            qs = qs.annotate(
-                near=Case(
-                    When(function_id=hat.function_id, then=Value(0)),
-                    When(function_id__in=above, then=Value(1)),
-                    default=Value(2),
-                )
-            ).order_by("near", "function__name", "title", "id")
-        rows = list(qs[:CHOICES_CAP])
-        current = hat.reports_to if hat.reports_to_id else None
-        offer(field, rows, current)
-        if len(rows) == CHOICES_CAP:
-            field.help_text = _(
-                "The %(shown)s hats nearest this one: its function's, then those above it."
-            ) % {"shown": CHOICES_CAP}
+        rows = field.queryset.values_list("pk", "title", "function__name")
+        field.widget.choices = [("", field.empty_label or "")] + [
+            (pk, f"{title} ({function})") for pk, title, function in rows
+        ]
 
     def clean_base(self):
         return unsign_base(self.instance, self.cleaned_data.get("base"))

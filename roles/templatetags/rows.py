@@ -64,10 +64,11 @@ def involved_items(involved):
 
 @register.filter
 def snapshot_duty_rows(duties):
-    """<tr>s of a published hat's duties: [{"area", "task", "letters"}]."""
+    """<tr>s of a published hat's duties: [{"area", "task", "letters"}] (a
+    stored snapshot: a key it lacks shows as empty)."""
     return _safe(
-        f"<tr><td>{esc(d['area'] or '—')}</td><td>{esc(d['task'])}</td>"
-        f'<td><strong class="raci-letters">{esc(d["letters"])}</strong></td></tr>'
+        f"<tr><td>{esc(d.get('area') or '—')}</td><td>{esc(d.get('task') or '')}</td>"
+        f'<td><strong class="raci-letters">{esc(d.get("letters") or "")}</strong></td></tr>'
         for d in duties
     )
 
@@ -76,8 +77,8 @@ def snapshot_duty_rows(duties):
 def snapshot_involved_items(involved):
     """<li>s of a published hat's consulted/informed tasks."""
     return _safe(
-        f"<li>{esc(d['area']) + ' – ' if d['area'] else ''}{esc(d['task'])}: "
-        f'<strong class="raci-letters">{esc(d["letters"])}</strong></li>'
+        f"<li>{esc(d['area']) + ' – ' if d.get('area') else ''}{esc(d.get('task') or '')}: "
+        f'<strong class="raci-letters">{esc(d.get("letters") or "")}</strong></li>'
         for d in involved
     )
 

@@ -176,10 +176,9 @@ def history_label(change):
 
 
 def hat_sheet(hat, history=50):
-    """Prepared rows of the hat page: four queries whatever the size of the
-    organisation, one more once it has past wearers (their handovers), one
-    fewer without the history, one more for a hat not read by hat_in_org
-    (which brings the revision's date).
+    """The rows the hat page shows: five queries whatever the size of the
+    organisation, one fewer without the history, one more for a hat not read
+    by hat_in_org (which brings the revision's date).
     `history` is how many changes to show, newest first, at most 50."""
     cells, tasks = service.hat_letters(hat)
     areas, involved = {}, []
@@ -223,9 +222,7 @@ def hat_sheet(hat, history=50):
         past=past,
         revision=revision,
         acks=[(a.person, bool(revision and a.confirmed)) for a in wearers],
-        # A handover is written only when a wearer's assignment ends
-        # (services.hats.end_wearer): without past wearers there is none.
-        handovers=hat_handovers(hat.id) if past else [],
+        handovers=hat_handovers(hat.id),
         history=[(c, history_label(c)) for c in changes],
     )
 
