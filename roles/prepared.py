@@ -14,9 +14,9 @@ come from Django) and pays for the compilation once.
 
 Parameters are ids (integers) or, when `build` annotates them `str`, exact
 strings such as a slug; every other value in the query is fixed when it is
-first compiled. A query whose shape
-depends on its parameters (an IN list of varying length, a condition that
-depends on a value) cannot be prepared: write it as a plain queryset.
+first compiled. A query whose shape depends on its parameters (an IN list of
+varying length, a condition that depends on a value) cannot be prepared:
+write it as a plain queryset.
 """
 
 import copy
