@@ -41,8 +41,8 @@ NAV = {
 
 
 class Links:
-    """URLs of other pages, reversed once per name and filled in per id. A page
-    that does not exist gives None, and the template prints plain text."""
+    """URLs of other pages, reversed once per name and filled in per id. A URL
+    name that does not resolve gives None (the map then shows plain text)."""
 
     def __init__(self, slug):
         self.slug = slug

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from .. import raci
 from ..access import subtree_ids
+from ..links import Links
 from ..models import (
     KPI,
     Acknowledgement,
@@ -448,7 +449,8 @@ def duties_from_cells(hats, by_task, tasks, slug):
     """Duties from {task_id: {hat_id: letters}} and preloaded tasks; each cell
     is (hat, letters, the hat's URL), the URL made once per hat, not per row."""
     hat_by_id = {h.id: h for h in hats}
-    urls = {h.id: reverse("roles:hat-detail", kwargs={"org": slug, "hat_id": h.id}) for h in hats}
+    links = Links(slug)
+    urls = {h.id: links.hat(h.id) for h in hats}
     counts = dict.fromkeys(raci.ORDER, 0)
     cells_of = {}
     for tid, by_hat in by_task.items():
