@@ -1,4 +1,4 @@
-# hatta — make run | make test | make lint | make demo | make bench | make loadtest | make screenshots
+# hatta — make run | make test | make lint | make lock | make demo | make bench | make loadtest | make screenshots
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -17,20 +17,40 @@ for p in $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2
 done; exit 0
 endef
 
-.PHONY: install run test test-browser browser-deps lint format demo bench loadtest loadtest-auth screenshots messages clean
+.PHONY: install lock run test test-browser browser-deps lint format demo bench loadtest loadtest-auth screenshots messages clean
 
-$(VENV)/.installed: pyproject.toml
-	@base="$$( $(FIND_PYTHON) )"; \
-	if [ -z "$$base" ]; then echo "hatta needs Python 3.12 or newer (python3.13 or python3.12 on the PATH); none was found." >&2; exit 1; fi; \
-	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
-	  rm -rf $(VENV); echo "Creating $(VENV) with $$base"; "$$base" -m venv $(VENV) || exit 1; \
-	fi
+# A virtualenv on Python >= 3.12 (re-created when it is older).
+define MAKE_VENV
+base="$$( $(FIND_PYTHON) )"; \
+if [ -z "$$base" ]; then echo "hatta needs Python 3.12 or newer (python3.13 or python3.12 on the PATH); none was found." >&2; exit 1; fi; \
+if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+  rm -rf $(VENV); echo "Creating $(VENV) with $$base"; "$$base" -m venv $(VENV) || exit 1; \
+fi
+endef
+
+# The locked versions, every file checked against its hash; then hatta itself.
+$(VENV)/.installed: pyproject.toml requirements-dev.txt
+	@$(MAKE_VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@$(PY) -m pip check --disable-pip-version-check >/dev/null || { $(PY) -m pip check; \
+	  echo "The lock does not match pyproject.toml: run make lock." >&2; exit 1; }
 	@[ -f .env ] || printf '# Local development settings (not committed).\nDEBUG=1\n' > .env
 	@touch $@
 
 install: $(VENV)/.installed
+
+# Regenerate the lock files from pyproject.toml (after changing a dependency):
+# pins are kept where they still fit; `make lock UPGRADE=1` moves everything to
+# the newest versions. uv resolves once for every Python >= 3.12 and platform.
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.12 \
+	--generate-hashes --quiet --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+lock:
+	@$(MAKE_VENV)
+	@[ -x $(VENV)/bin/uv ] || $(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(LOCK) -o requirements.txt
+	$(LOCK) --extra dev -o requirements-dev.txt
 
 # Development server: DEBUG on unless the environment says otherwise.
 run demo: export DEBUG ?= 1
