@@ -25,7 +25,8 @@ USUAL = frozenset(
 )
 # Written for "nobody": none, not applicable, a dash, a cross.
 EMPTY_WORDS = frozenset({"", "n", "-", "–", "—", "x", "n/a", "na", "none", "ingen", "0"})
-_SPLIT = re.compile(r"[\s/,;+&|\\]+")
+# Brackets split too: "(R)", written for a supporting part, is read as R.
+_SPLIT = re.compile(r"[\s/,;+&|\\()]+")
 # The choices the matrix editor offers, in menu order.
 CHOICES = ("", "R", "A", "A/R", "C", "I")
 

@@ -12,10 +12,9 @@ from django.utils import translation
 from roles import models as m
 from roles.interchange import importer
 from roles.interchange.reader import read_sheet
-from roles.raci import task_status
 
 from . import factories as f
-from .test_import_reader import BAD, SAMPLES, needs_samples
+from .test_import_reader import BAD
 
 
 @pytest.fixture(autouse=True)
@@ -53,65 +52,6 @@ def matrix_of(org):
 @pytest.fixture
 def empty_org(db):
     return f.OrganisationFactory(slug="tom", name="Tom AB")
-
-
-# The samples ---------------------------------------------------------------------------
-@needs_samples
-def test_governance_sample_imports(empty_org):
-    summary = do_import(empty_org, (SAMPLES / "governance-raci.csv").read_bytes(), "g.csv")
-    assert summary["hats_new"] == 7 and summary["tasks_new"] == 10
-    assert summary["cells_changed"] == 70 and summary["problems"] == []
-    assert m.Hat.objects.for_org(empty_org).count() == 7
-    assert m.Task.objects.for_org(empty_org).count() == 10
-    cells = matrix_of(empty_org)
-    assert sum(len(hats) for hats in cells.values()) == 70
-    for task in m.Task.objects.for_org(empty_org):
-        assert task_status(cells[task.id].values()).a_count == 1
-
-
-@needs_samples
-def test_platform_sample_imports(empty_org):
-    summary = do_import(empty_org, (SAMPLES / "platform-raci-sections.csv").read_bytes(), "p.csv")
-    assert summary["areas_new"] == 7
-    assert m.Hat.objects.for_org(empty_org).count() == 2
-    assert m.Area.objects.for_org(empty_org).count() == 7
-    tasks = list(m.Task.objects.for_org(empty_org))
-    assert len(tasks) == 31 and all(t.area_id for t in tasks)
-    cells = matrix_of(empty_org)
-    assert sum(len(hats) for hats in cells.values()) == 62
-    for task in tasks:
-        status = task_status(cells[task.id].values())
-        assert (status.a_count, status.r_count) == (1, 1)
-    assert [a.name for a in m.Area.objects.for_org(empty_org)][-1] == "Knowledge Transfer & Support"
-
-
-@needs_samples
-def test_cloud_sample_imports_two_as_as_written(empty_org):
-    summary = do_import(empty_org, (SAMPLES / "cloud-migration-raci.xlsx").read_bytes(), "c.xlsx")
-    assert m.Hat.objects.for_org(empty_org).count() == 8
-    tasks = list(m.Task.objects.for_org(empty_org).order_by("position"))
-    assert len(tasks) == 19
-    assert not any(t.name.startswith(("R:", "A:", "C:", "I:")) for t in tasks)
-    assert m.Area.objects.for_org(empty_org).count() == 0
-    cells = matrix_of(empty_org)
-    two_a = [i + 1 for i, t in enumerate(tasks) if task_status(cells[t.id].values()).a_count == 2]
-    assert two_a == [3, 4, 5, 19]
-    assert len([p for p in summary["problems"] if "A's" in p["message"]]) == 4
-
-
-@needs_samples
-@pytest.mark.parametrize(
-    "name", ["governance-raci.csv", "platform-raci-sections.csv", "cloud-migration-raci.xlsx"]
-)
-def test_importing_twice_changes_nothing(empty_org, name):
-    data = (SAMPLES / name).read_bytes()
-    do_import(empty_org, data, name)
-    before = counts(empty_org)
-    summary = do_import(empty_org, data, name)
-    assert summary["hats_new"] == summary["areas_new"] == summary["tasks_new"] == 0
-    assert summary["cells_changed"] == 0
-    assert summary["cells_unchanged"] == sum(len(h) for h in matrix_of(empty_org).values())
-    assert counts(empty_org) == before
 
 
 # Matching and changes ------------------------------------------------------------------
@@ -290,36 +230,6 @@ def test_command_exit_status_is_non_zero(world, tmp_path):
         check=False,
     )
     assert result.returncode != 0
-
-
-@needs_samples
-@pytest.mark.parametrize(
-    ("name", "hats", "tasks", "areas", "filled"),
-    [
-        ("governance-raci.csv", 7, 10, 0, 70),
-        ("platform-raci-sections.csv", 2, 31, 7, 62),
-        ("cloud-migration-raci.xlsx", 8, 19, 0, 152),
-    ],
-)
-def test_samples_through_the_page(world, as_admin, name, hats, tasks, areas, filled):
-    before = counts(world.org)
-    response = upload(as_admin, world.org.slug, (SAMPLES / name).read_bytes(), name)
-    summary = response.context["summary"]
-    assert (summary["hats_new"], summary["tasks_new"], summary["areas_new"]) == (hats, tasks, areas)
-    assert summary["cells_changed"] == filled
-    assert counts(world.org) == before  # the preview writes nothing
-    digest = response.context["pending"]["digest"]
-    response = as_admin.post(
-        reverse("roles:matrix-import-apply", kwargs={"org": world.org.slug}),
-        {"digest": digest},
-        follow=True,
-    )
-    assert f"{tasks} new tasks" in response.content.decode()
-    after = counts(world.org)
-    assert after["hats"] - before["hats"] == hats
-    assert after["tasks"] - before["tasks"] == tasks
-    assert after["letters"] - before["letters"] >= filled
-    assert after["history"] - before["history"] == filled
 
 
 def test_preview_queries_do_not_grow(world, as_admin, django_assert_max_num_queries):

@@ -1,25 +1,19 @@
-"""Reading RACI sheets as people write them, and refusing bad files clearly."""
+"""Reading RACI sheets as people write them, and refusing bad files clearly. The
+shapes of real sheets are the fixtures of test_import_fixtures.py."""
 
 import contextlib
 import io
 import os
 import zipfile
-from pathlib import Path
 
 import openpyxl
 import pytest
-from django.conf import settings
 from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
 from roles.interchange.reader import MAX_BYTES, SheetError, read_sheet
-
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples"
-needs_samples = pytest.mark.skipif(
-    not SAMPLES.is_dir(), reason=f"the real RACI samples are not at {SAMPLES}"
-)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -46,55 +40,6 @@ def xlsx(rows, title="Sheet1", extra=None):
 
 def read_csv_text(text, encoding="utf-8", name="sheet.csv"):
     return read_sheet(text.encode(encoding), name)
-
-
-# The real samples --------------------------------------------------------------------
-@needs_samples
-def test_governance_sample():
-    sheet = read_sheet((SAMPLES / "governance-raci.csv").read_bytes(), "governance-raci.csv")
-    assert len(sheet.hats) == 7
-    assert sheet.hats[0] == "Business Owner" and sheet.hats[-1] == "Internal Audit"
-    assert len(sheet.tasks) == 10
-    assert sheet.filled == 70
-    assert sheet.areas == []
-    for t in range(10):
-        a_count = sum("A" in sheet.cells.get((t, h), ()) for h in range(7))
-        assert a_count == 1, sheet.tasks[t].name
-    assert sheet.problems == []
-
-
-@needs_samples
-def test_platform_sample_sections_become_areas():
-    data = (SAMPLES / "platform-raci-sections.csv").read_bytes()
-    sheet = read_sheet(data, "platform-raci-sections.csv")
-    assert sheet.hats == ["DevOps Team", "Client Team (w365)"]
-    assert len(sheet.areas) == 7
-    assert sheet.areas[0] == "GitHub Infrastructure"
-    assert len(sheet.tasks) == 31
-    assert all(t.area for t in sheet.tasks)
-    assert sheet.filled == 62
-    for t in range(31):
-        cells = [sheet.cells.get((t, h), frozenset()) for h in range(2)]
-        assert sum("A" in c for c in cells) == 1
-        assert sum("R" in c for c in cells) == 1
-
-
-@needs_samples
-def test_cloud_sample_numbered_tasks_two_as_and_legend():
-    data = (SAMPLES / "cloud-migration-raci.xlsx").read_bytes()
-    sheet = read_sheet(data, "cloud-migration-raci.xlsx")
-    assert len(sheet.hats) == 8
-    assert len(sheet.tasks) == 19
-    names = [t.name for t in sheet.tasks]
-    # Numbering is stripped: the sheet's order is kept instead.
-    assert names[0] == "Project Planning & Requirements Gathering"
-    assert names[18] == "Project Closure and Handover"
-    assert not any(n.startswith(("R:", "A:", "C:", "I:")) for n in names)
-    assert sheet.areas == []  # legend rows are not section headers
-    two_a = [t for t in range(19) if sum("A" in sheet.cells.get((t, h), ()) for h in range(8)) == 2]
-    assert [t + 1 for t in two_a] == [3, 4, 5, 19]
-    flagged = sorted(p.row for p in sheet.problems if "A's" in p.message)
-    assert flagged == [4, 5, 6, 20]  # sheet rows of tasks 3, 4, 5 and 19
 
 
 # Real-world shapes ----------------------------------------------------------------------

@@ -6,8 +6,9 @@ Every way a file can be unreadable raises `SheetError` with a translatable
 message; nothing else escapes `read_sheet`.
 
 Decisions worth knowing:
-- Task numbering ("1.", "2)", "1.2") is stripped: the number is the sheet's
-  ordering, not part of the task's name, and tasks are kept in sheet order.
+- Task numbering ("1.", "2)", "1.2", "3-") and bullets ("–", "•") are stripped:
+  the number is the sheet's ordering, not part of the task's name, and tasks are
+  kept in sheet order.
 - A row with a name and no letters at all (blank cells) is a section header and
   becomes an area; a row whose cells say "N", "-" or "x" is a task with no letters.
 - A row of function names directly above the hat names (our export writes one)
@@ -48,7 +49,9 @@ ZIP_MAGIC = b"PK\x03\x04"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 
-_NUMBERING = re.compile(r"^\s*\d+(?:[.)]|(?:\.\d+)+[.)]?)\s+")
+# "1.", "2)", "1.2", "3-" (at most three digits: "2026 - budget" keeps its year),
+# and bullets ("–", "-", "•").
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:[.)]|(?:\.\d+)+[.)]?)|\d{1,3}\s*[-–—]|[-–—•·*▪])\s+")
 _LEGEND = re.compile(
     r"^\s*(?:\(?[RACI]\)?\s*[:=–—-]\s*\S"
     r"|(?:responsible|accountable|consulted|informed|utförare|ansvarig|konsulterad|informerad)"
@@ -524,6 +527,8 @@ def read_matrix(name, rows, start):
         if not title or norm(title) in NOT_HATS or _LEGEND.match(title):
             continue
         values = [r[col] for r in body if col < len(r) and r[col]]
+        if not values and _PLACEHOLDER.match(title):
+            continue  # an unfilled template's "[Role]" column
         letters = sum(1 for v in values if is_letters(v) or is_empty_mark(v))
         if values and letters * 2 < len(values):
             continue  # notes or a legend beside the matrix

@@ -1,5 +1,5 @@
 """What the browser tests share besides fixtures: the Chromium set-up, signing
-in and out, switching language, and knowing which pages exist yet."""
+in and out, switching language, the import files, and the pages checked."""
 
 import os
 from collections.abc import Callable
@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import get_resolver, reverse
 from django.utils import translation
 
@@ -42,11 +41,10 @@ def page_exists(name):
 
 
 def need(*names):
-    """Skip, at run time, a test whose pages are not built yet; it starts running
-    by itself once they are."""
+    """Fail a journey whose pages are not routed: a missing page is a failure."""
     missing = [name for name in names if not page_exists(name)]
     if missing:
-        pytest.skip(f"{', '.join(missing)}: page not built yet")
+        pytest.fail(f"{', '.join(missing)}: no such page")
 
 
 def text(lang, message):
@@ -70,8 +68,12 @@ def load_demo():
     return type("Demo", (), {"nordisk": nordisk, "annat": annat, "password": PASSWORD})
 
 
-def samples_dir():
-    return Path(settings.BASE_DIR).parent / "shared" / "samples"
+def import_file(name):
+    """A file of tests/fixtures/import/ (tests/import_fixtures.py writes them)."""
+    path = ROOT / "tests" / "fixtures" / "import" / name
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: run python -m tests.import_fixtures")
+    return path
 
 
 def sign_in(page, email, password=PASSWORD, next_url=None):

@@ -9,10 +9,10 @@ from .harness import (
     MAIN_PAGES,
     MORE_PAGES,
     NODE_MODULES,
+    import_file,
     need,
     org_url,
     page_exists,
-    samples_dir,
     sign_in,
     switch_language,
 )
@@ -77,7 +77,7 @@ def test_import_preview_has_no_serious_violations(audit_page, demo):
 
     def preview():
         page.goto(org_url("roles:matrix-import"))
-        sample = samples_dir() / "governance-raci.csv"
+        sample = import_file("plain-matrix.csv")
         page.locator("input[type=file]").set_input_files(str(sample))
         with page.expect_navigation():
             page.locator("main form button[type=submit]").first.click()

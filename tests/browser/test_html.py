@@ -18,10 +18,10 @@ from .harness import (
     MAIN_PAGES,
     MORE_PAGES,
     NODE_MODULES,
+    import_file,
     load_demo,
     org_url,
     page_exists,
-    samples_dir,
 )
 
 VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -39,12 +39,12 @@ def client_for(email, lang):
 
 
 def import_preview(client, url):
-    """Upload the governance sample through the import form; the preview's response."""
+    """Upload plain-matrix.csv through the import form; the preview's response."""
     form = client.get(url).content.decode()
     field = re.search(r'<input[^>]*type="file"[^>]*name="([^"]+)"', form) or re.search(
         r'<input[^>]*name="([^"]+)"[^>]*type="file"', form
     )
-    with open(samples_dir() / "governance-raci.csv", "rb") as sample:
+    with open(import_file("plain-matrix.csv"), "rb") as sample:
         return client.post(url, {field.group(1) if field else "file": sample})
 
 

@@ -1,5 +1,5 @@
-"""The journeys of DESIGN.md walked in a real browser, as people would. Journeys
-whose pages are not built yet skip themselves until the page exists."""
+"""The journeys of DESIGN.md walked in a real browser, as people would. A journey
+whose page or file is missing fails."""
 
 import re
 
@@ -12,9 +12,9 @@ from roles.management.commands.demo import set_logins
 from .harness import (
     PASSWORD,
     html_lang,
+    import_file,
     need,
     org_url,
-    samples_dir,
     sign_in,
     sign_out,
     switch_language,
@@ -346,7 +346,7 @@ def test_import_previews_then_applies(page, demo):
     org = demo.nordisk
     sign_in(page, "vd@nordisk.example")
     page.goto(org_url("roles:matrix-import"))
-    page.locator("input[type=file]").set_input_files(str(samples_dir() / "governance-raci.csv"))
+    page.locator("input[type=file]").set_input_files(str(import_file("plain-matrix.csv")))
     submit(page.locator("main form").first, text("sv", "Preview the import"))
 
     assert heading(page) == text("sv", "Import preview")

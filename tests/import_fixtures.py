@@ -1,0 +1,498 @@
+"""The import fixtures in tests/fixtures/import/: one file per shape of RACI sheet
+that people bring, each written by this module, with what reading it must give.
+
+`python -m tests.import_fixtures` writes the files again after a change here;
+tests/test_import_fixtures.py fails while a committed file's content differs
+from what this module writes, and checks the reader and the importer against
+each fixture's expected result, cell by cell.
+
+Expected results: `hats` in column order; `tasks` as "name" or (area, name) in
+row order; `cells` one row per task, one canonical cell text per hat ("A/R",
+"C/I", "" for none); `problems` as (sheet row, column letter or None, a part of
+the English message); `refused` a part of the message of a file that is refused.
+"""
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+
+FOLDER = Path(__file__).resolve().parent / "fixtures" / "import"
+STAMP = "2026-01-01T00:00:00Z"  # the workbook's created/modified, fixed
+ZIP_TIME = (2026, 1, 1, 0, 0, 0)
+
+
+# Writers ------------------------------------------------------------------------------
+def csv_bytes(rows, delimiter=",", encoding="utf-8", bom=b""):
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return bom + out.getvalue().encode(encoding)
+
+
+def xlsx_bytes(sheets, merged=None):
+    """A workbook of `sheets` ({title: rows}); `merged` {title: ["A1:F1", ...]}.
+    Written with fixed timestamps, so the same input gives the same members."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        for cells in (merged or {}).get(title, ()):
+            sheet.merge_cells(cells)
+    raw = io.BytesIO()
+    book.save(raw)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "docProps/core.xml":  # openpyxl stamps the time of saving
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + STAMP.encode(), data
+                )
+            target.writestr(zipfile.ZipInfo(name, ZIP_TIME), data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def content(data, name):
+    """What is compared with the generator's output: an XLSX file's members
+    unpacked (compression may differ between zlib builds), any other file's bytes."""
+    if name.endswith(".xlsx") and data.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return {member: archive.read(member) for member in archive.namelist()}
+    return data
+
+
+# Fixtures -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Fixture:
+    name: str
+    shape: str
+    data: bytes
+    hats: list = field(default_factory=list)
+    areas: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)
+    cells: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    sheet: str | None = None  # the sheet read, when the workbook has several
+    hat_groups: list | None = None
+    layout: str = "matrix"
+    refused: str | None = None
+
+    @property
+    def path(self):
+        return FOLDER / self.name
+
+    def task_keys(self):
+        return [(None, t) if isinstance(t, str) else tuple(t) for t in self.tasks]
+
+
+LEGEND = [["R: Responsible"], ["A: Accountable"], ["C: Consulted"], ["I: Informed"]]
+
+
+def plain_matrix():
+    hats = ["Sales Director", "Account Manager", "Sales Operations", "Legal", "Finance"]
+    hats.append("Customer Success")
+    rows = [
+        ["Territory plan", "A/R", "C", "C", "I", "I", "I"],
+        ["Pipeline review", "A", "R", "C", "I", "I", "I"],
+        ["Price approval", "A", "C", "R", "C", "C", "I"],
+        ["Contract review", "I", "C", "C", "A/R", "C", "I"],
+        ["Credit check", "I", "I", "C", "C", "A/R", "I"],
+        ["Order handover", "I", "R", "C", "I", "I", "A"],
+        ["Renewal forecast", "A", "R", "C", "I", "C", "R"],
+        ["Quarterly business review", "C", "A/R", "I", "I", "I", "C"],
+    ]
+    return Fixture(
+        name="plain-matrix.csv",
+        shape="a plain matrix, every cell filled, A/R cells",
+        data=csv_bytes([["Activity", *hats], *rows]),
+        hats=hats,
+        tasks=[r[0] for r in rows],
+        cells=[r[1:] for r in rows],
+    )
+
+
+def sections():
+    areas = {
+        "Lead generation": [
+            ("Campaign planning", "I", "R/A"),
+            ("Trade fair presence", "C", "R/A"),
+            ("Lead scoring rules", "R/A", "C"),
+        ],
+        "Qualification": [
+            ("First call", "R/A", "I"),
+            ("Needs analysis", "R/A", "C"),
+        ],
+        "Closing": [
+            ("Offer", "R/A", "I"),
+            ("Negotiation", "R/A", "I"),
+            ("Signed contract to delivery", "R/A", "C"),
+        ],
+        "After-sales": [
+            ("Customer survey", "C", "R/A"),
+            ("Reference cases", "I", "R/A"),
+        ],
+    }
+    rows = [["Activity/Deliverable", "Sales Team", "Marketing Team"]]
+    tasks, cells = [], []
+    for area, area_tasks in areas.items():
+        rows.append([area, "", ""])
+        for name, *letters in area_tasks:
+            rows.append([name, *letters])
+            tasks.append((area, name))
+            cells.append(["A/R" if x == "R/A" else x for x in letters])
+    return Fixture(
+        name="sections.csv",
+        shape="section rows (a name, empty cells) become areas; R/A cells",
+        data=csv_bytes(rows),
+        hats=["Sales Team", "Marketing Team"],
+        areas=list(areas),
+        tasks=tasks,
+        cells=cells,
+    )
+
+
+def numbered_legend_below():
+    hats = ["Key Account Manager", "Sales Manager", "Bid Team", "Legal", "Delivery"]
+    rows = [
+        ["1. Account planning", "R", "A", "C", "I", "I"],
+        ["2. Opportunity qualification", "R", "A", "C", "I", "C"],
+        ["3. Tender response", "A", "A", "R", "C", "C"],
+        ["4. Pricing and margin", "C", "A", "R", "I", "C"],
+        ["5. Contract terms", "C", "C", "I", "A/R", "I"],
+        ["6. Delivery planning", "I", "C", "I", "I", "A/R"],
+        ["7. Kick-off with the customer", "R", "I", "I", "I", "A"],
+        ["8. Account review", "A", "A", "I", "I", "R"],
+    ]
+    return Fixture(
+        name="numbered-legend-below.xlsx",
+        shape="numbered tasks, two A's on a row, a legend block below the matrix",
+        data=xlsx_bytes({"Sheet1": [["Sales Activity", *hats], *rows, [None], [None], *LEGEND]}),
+        hats=hats,
+        tasks=[r[0].split(". ", 1)[1] for r in rows],
+        cells=[r[1:] for r in rows],
+        problems=[(4, None, "2 A's"), (9, None, "2 A's")],
+    )
+
+
+def title_merged():
+    hats = ["Säljare", "Säljchef", "Innesälj", "Marknad", "VD"]
+    rows = [
+        ["Offertarbete", "R", "A", "C", None, None],
+        ["Prisundantag", "C", "R", None, None, "A"],
+        ["Kampanjplan", "I", "C", "C", "A/R", "I"],
+        ["Mässor", None, "A", "R", "R", None],
+    ]
+    title = "Säljprocessen – ansvarsfördelning (RACI) 2026"
+    return Fixture(
+        name="title-merged.xlsx",
+        shape="a merged title and a merged version line above the header",
+        data=xlsx_bytes(
+            {
+                "Försäljning": [
+                    [title, None, None, None, None, None],
+                    ["Version 0.3, utkast – fastställs av ledningsgruppen", None, None],
+                    ["Uppgift", *hats],
+                    *rows,
+                ]
+            },
+            merged={"Försäljning": ["A1:F1", "A2:F2"]},
+        ),
+        hats=hats,
+        tasks=[r[0] for r in rows],
+        cells=[[c or "" for c in r[1:]] for r in rows],
+    )
+
+
+def legend_beside():
+    header = ["Task", "Seller", "Sales support", "Sales manager", None, "Legend", None]
+    rows = [
+        ["Book meetings", "R", "C", "A", None, "R", "Responsible: does the work"],
+        ["Send offers", "A/R", "R", "I", None, "A", "Accountable: answers for it"],
+        ["Follow up offers", "A/R", None, "I", None, "C", "Consulted: asked before"],
+        ["Update the CRM", "R", "R", "A", None, "I", "Informed: told after"],
+        ["Forecast", "C", None, "A/R"],
+    ]
+    return Fixture(
+        name="legend-beside.xlsx",
+        shape="a legend block beside the matrix, a blank column between",
+        data=xlsx_bytes({"RACI": [header, *rows]}),
+        hats=["Seller", "Sales support", "Sales manager"],
+        tasks=[r[0] for r in rows],
+        cells=[[c or "" for c in r[1:4]] for r in rows],
+    )
+
+
+def numbered_tasks():
+    rows = [
+        ["1. Prospektering", "R", "A"],
+        ["1.1 Ringlistor", "R", "A"],
+        ["1.2 Första samtal", "A/R", "I"],
+        ["2) Behovsanalys", "R", "A"],
+        ["3- Offert", "R", "A"],
+        ["4 - Förhandling", "R", "A"],
+        ["– Avtal", "C", "A/R"],
+        ["- Överlämning till leverans", "R", "A"],
+        ["• Uppföljning efter 90 dagar", "A/R", "I"],
+    ]
+    names = [
+        "Prospektering",
+        "Ringlistor",
+        "Första samtal",
+        "Behovsanalys",
+        "Offert",
+        "Förhandling",
+        "Avtal",
+        "Överlämning till leverans",
+        "Uppföljning efter 90 dagar",
+    ]
+    return Fixture(
+        name="numbered-tasks.csv",
+        shape="task numbering 1. 1.2 2) 3- and – - • bullets, stripped from the names",
+        data=csv_bytes([["Aktivitet", "Säljare", "Säljchef"], *rows]),
+        hats=["Säljare", "Säljchef"],
+        tasks=names,
+        cells=[r[1:] for r in rows],
+    )
+
+
+def combos():
+    hats = ["Seller", "Sales manager", "Controller", "CEO"]
+    rows = [
+        ["Discount approval", "R,A", "C /I", "", "I"],
+        ["Credit limit", "RA", "I/C", "(R)", ""],
+        ["Annual budget", "c", "r", "(R)", "a/r"],
+        ["Commission plan", "I", "R, C", "C", "A / R"],
+    ]
+    expected = [
+        ["A/R", "C/I", "", "I"],
+        ["A/R", "C/I", "R", ""],
+        ["C", "R", "R", "A/R"],
+        ["I", "R/C", "C", "A/R"],
+    ]
+    return Fixture(
+        name="combos.csv",
+        shape="combined letters: R,A  RA  A/R  I/C  C /I  (R)  r, a  A / R",
+        data=csv_bytes([["Task", *hats], *rows]),
+        hats=hats,
+        tasks=[r[0] for r in rows],
+        cells=expected,
+    )
+
+
+def none_marks():
+    rows = [
+        ["Prices", "N", "A/R", "-"],
+        ["Offers", "R", "A", "x"],
+        ["Travel rules", "N", "-", "n/a"],
+        ["Discounts", "R", "A", "N"],
+    ]
+    return Fixture(
+        name="none-marks.csv",
+        shape="N, -, x and n/a meaning none; a row of them is a task, not an area",
+        data=csv_bytes([["Task", "Seller", "Manager", "Finance"], *rows]),
+        hats=["Seller", "Manager", "Finance"],
+        tasks=[r[0] for r in rows],
+        cells=[["", "A/R", ""], ["R", "A", ""], ["", "", ""], ["R", "A", ""]],
+        problems=[(4, None, "No A")],
+    )
+
+
+def two_as():
+    rows = [
+        ["Offer approval", "A", "A", "R"],
+        ["Price list", "R", "A", "C"],
+        ["Key accounts", "A", "A", "A/R"],
+    ]
+    return Fixture(
+        name="two-as.csv",
+        shape="tasks with two and three A's: read as written and reported",
+        data=csv_bytes([["Task", "Sales manager", "CEO", "Key account manager"], *rows]),
+        hats=["Sales manager", "CEO", "Key account manager"],
+        tasks=[r[0] for r in rows],
+        cells=[r[1:] for r in rows],
+        problems=[(2, None, "2 A's"), (4, None, "3 A's")],
+    )
+
+
+def placeholders():
+    header = ["Activity", "Seller", "Sales manager", "[Role]", "<Role name>", "TBD"]
+    rows = [
+        ["Book meetings", "R", "A", None, None, None],
+        ["Send offers", "A/R", "I", None, None, None],
+        ["<Task>", None, None, None, None, None],
+        ["[Activity]", None, None, None, None, None],
+        ["TBD", "R", None, None, None, None],
+        ["...", None, None, None, None, None],
+        ["Add new task", None, None, None, None, None],
+        ["Lägg till en ny uppgift", None, None, None, None, None],
+    ]
+    return Fixture(
+        name="template-placeholders.xlsx",
+        shape="an unfilled template: placeholder rows and role columns are not tasks or hats",
+        data=xlsx_bytes({"RACI template": [header, *rows]}),
+        hats=["Seller", "Sales manager"],
+        tasks=["Book meetings", "Send offers"],
+        cells=[["R", "A"], ["A/R", "I"]],
+        problems=[(6, "A", "without a task name")],
+    )
+
+
+def several_sheets():
+    return Fixture(
+        name="several-sheets.xlsx",
+        shape="a workbook of several sheets: the first that is a matrix is read",
+        data=xlsx_bytes(
+            {
+                "Instructions": [
+                    ["How to fill in this matrix"],
+                    ["Write R, A, C or I in each cell. One A per row."],
+                ],
+                "RACI": [
+                    ["Task", "Seller", "Sales manager"],
+                    ["Offers", "R", "A"],
+                    ["Forecast", "C", "A/R"],
+                ],
+                "Archive 2025": [["Task", "Old role"], ["Offers", "A/R"]],
+            }
+        ),
+        sheet="RACI",
+        hats=["Seller", "Sales manager"],
+        tasks=["Offers", "Forecast"],
+        cells=[["R", "A"], ["C", "A/R"]],
+    )
+
+
+SWEDISH_HEADER = ["Uppgift", "Säljare", "Säljchef", "Ekonomi"]
+SWEDISH_ROWS = [
+    ["Offert – standardpris", "R", "A", ""],
+    ["Årsbudget", "C", "A/R", "C"],
+    ["Kreditprövning", "I", "C", "A/R"],
+    ["Återköp och reklamation", "R", "A", "I"],
+]
+
+
+def swedish_text(name, shape, **writer):
+    return Fixture(
+        name=name,
+        shape=shape,
+        data=csv_bytes([SWEDISH_HEADER, *SWEDISH_ROWS], **writer),
+        hats=SWEDISH_HEADER[1:],
+        tasks=[r[0] for r in SWEDISH_ROWS],
+        cells=[r[1:] for r in SWEDISH_ROWS],
+    )
+
+
+def function_groups():
+    return Fixture(
+        name="function-groups.xlsx",
+        shape="merged function names above the hats: the same title under two is two hats",
+        data=xlsx_bytes(
+            {
+                "Matris": [
+                    [None, "Sälj Nord", None, "Sälj Syd", None, "Ekonomi"],
+                    ["Uppgift", "Säljare", "Säljchef", "Säljare", "Säljchef", "Controller"],
+                    ["Offert", "R", "A", "R", "A", None],
+                    ["Budget", "C", "R", "C", "R", "A"],
+                ]
+            },
+            merged={"Matris": ["B1:C1", "D1:E1"]},
+        ),
+        hats=["Säljare", "Säljchef", "Säljare", "Säljchef", "Controller"],
+        hat_groups=["Sälj Nord", "Sälj Nord", "Sälj Syd", "Sälj Syd", "Ekonomi"],
+        tasks=["Offert", "Budget"],
+        cells=[["R", "A", "R", "A", ""], ["C", "R", "C", "R", "A"]],
+        problems=[(3, None, "2 A's")],
+    )
+
+
+def list_layout():
+    rows = [
+        ["Task", "Responsible", "Accountable", "Consulted", "Informed"],
+        ["Prospecting", "", "", "", ""],
+        ["Book meetings", "Seller", "Sales manager", "", "CEO"],
+        ["Offers", "Seller, Sales support", "Sales manager", "CEO", ""],
+        ["Reporting", "", "", "", ""],
+        ["Monthly forecast", "Sales manager", "CEO", "Seller", ""],
+    ]
+    return Fixture(
+        name="list-layout.csv",
+        shape="one row per task, hat names under Responsible, Accountable, ...",
+        data=csv_bytes(rows),
+        layout="list",
+        hats=["Seller", "Sales manager", "CEO", "Sales support"],
+        areas=["Prospecting", "Reporting"],
+        tasks=[
+            ("Prospecting", "Book meetings"),
+            ("Prospecting", "Offers"),
+            ("Reporting", "Monthly forecast"),
+        ],
+        cells=[["R", "A", "I", ""], ["R", "A", "C", "R"], ["C", "R", "A", ""]],
+    )
+
+
+FIXTURES = [
+    plain_matrix(),
+    sections(),
+    numbered_legend_below(),
+    title_merged(),
+    legend_beside(),
+    numbered_tasks(),
+    combos(),
+    none_marks(),
+    two_as(),
+    placeholders(),
+    several_sheets(),
+    swedish_text(
+        "semicolon-cp1252.csv",
+        "semicolons, Windows-1252 (Excel's Swedish CSV)",
+        delimiter=";",
+        encoding="cp1252",
+    ),
+    swedish_text(
+        "utf8-bom.csv", "UTF-8 with a byte-order mark", encoding="utf-8", bom=codecs.BOM_UTF8
+    ),
+    swedish_text(
+        "utf16.tsv",
+        "UTF-16 with tabs (Excel's Unicode text)",
+        delimiter="\t",
+        encoding="utf-16-le",
+        bom=codecs.BOM_UTF16_LE,
+    ),
+    function_groups(),
+    list_layout(),
+    Fixture(
+        name="no-matrix.xlsx",
+        shape="a workbook of notes only: refused",
+        data=xlsx_bytes({"Notes": [["Meeting notes"], ["Nothing to import here"]]}),
+        refused="No sheet looks like a RACI matrix",
+    ),
+    Fixture(
+        name="csv-named-xlsx.xlsx",
+        shape="a CSV file saved with the .xlsx ending: refused with the fix",
+        data=csv_bytes([["Task", "Seller"], ["Offers", "A/R"]]),
+        refused="Rename it to .csv",
+    ),
+]
+BY_NAME = {fixture.name: fixture for fixture in FIXTURES}
+
+
+def write():
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    for fixture in FIXTURES:
+        fixture.path.write_bytes(fixture.data)
+    return FIXTURES
+
+
+if __name__ == "__main__":
+    for fixture in write():
+        print(f"{fixture.path.relative_to(Path.cwd())}: {fixture.shape}")
