@@ -495,4 +495,4 @@ def write():
 
 if __name__ == "__main__":
     for fixture in write():
-        print(f"{fixture.path.relative_to(Path.cwd())}: {fixture.shape}")
+        print(f"{fixture.path}: {fixture.shape}")

@@ -123,31 +123,44 @@ def plan(org, sheet, function=None):
     """Compare `sheet` with `org`. New hats go into `function` when given;
     otherwise into the function named above them in the sheet, or "Imported"."""
     result = Plan(org=org, sheet=sheet, problems=list(sheet.problems))
-    functions = {norm(f.name): f for f in Function.objects.for_org(org)}
-
     hats = list(
         Hat.objects.for_org(org)
         .select_related("function")
         .order_by("function__position", "function__name", "position", "title", "id")
     )
-    hats_by_name, by_pair, taken = {}, {}, set()
-    for hat in hats:
-        hats_by_name.setdefault(norm(hat.title), []).append(hat)
-        by_pair.setdefault((norm(hat.function.name), norm(hat.title)), hat)
-        taken.add((hat.function_id, norm(hat.title)))
     groups = [
         sheet.hat_groups[index] if index < len(sheet.hat_groups) else None
         for index in range(len(sheet.hats))
     ]
-    # A sheet with function names above its hats names each hat by (function,
-    # title): those pairs are matched first, so "Säljare" under two functions
-    # finds the two hats. A hat whose function has no hat of that title (the
-    # function was renamed, or the sheet groups hats its own way) falls back to
-    # the title, among hats no other column took. Without function names the
-    # title alone decides, as it always has.
-    grouped = any(groups)
+    chosen = match_hats(result, hats, groups)
+    place_hats(result, hats, chosen, groups, function)
+    match_tasks(result)
+    rows = read_letters(result)
+    titles = {hat.id: hat.title for hat in hats}
+    in_sheet = {hid for hid in result.hat_ids if hid}
+    for t_index, read in enumerate(sheet.tasks):
+        compare_task(
+            result, t_index, read, rows.get(result.task_ids[t_index], {}), titles, in_sheet
+        )
+    return result
+
+
+def match_hats(result, hats, groups):
+    """The existing hat each sheet column names, or None: one per column.
+
+    A sheet with function names above its hats names each hat by (function,
+    title): those pairs are matched first, so "Säljare" under two functions
+    finds the two hats. A hat whose function has no hat of that title (the
+    function was renamed, or the sheet groups hats its own way) falls back to
+    the title, among hats no other column took. Without function names the
+    title alone decides, as it always has."""
+    sheet = result.sheet
+    hats_by_name, by_pair = {}, {}
+    for hat in hats:
+        hats_by_name.setdefault(norm(hat.title), []).append(hat)
+        by_pair.setdefault((norm(hat.function.name), norm(hat.title)), hat)
     chosen = [None] * len(sheet.hats)
-    if grouped:
+    if any(groups):
         for index, title in enumerate(sheet.hats):
             if groups[index]:
                 chosen[index] = by_pair.get((norm(groups[index]), norm(title)))
@@ -172,7 +185,16 @@ def plan(org, sheet, function=None):
         else:
             continue
         result.problems.append(Problem(sheet.name, None, sheet.hat_columns[index], message))
+    return chosen
 
+
+def place_hats(result, hats, chosen, groups, function):
+    """Fill the plan's hat ids, titles and functions: a matched column keeps its
+    hat; a new one goes into `function`, else the function named above it in the
+    sheet (created when missing), else "Imported"."""
+    sheet = result.sheet
+    functions = {norm(f.name): f for f in Function.objects.for_org(result.org)}
+    taken = {(hat.function_id, norm(hat.title)) for hat in hats}
     new_function_names = {}
     for index, title in enumerate(sheet.hats):
         hat = chosen[index]
@@ -188,40 +210,48 @@ def plan(org, sheet, function=None):
             if target is None:
                 target = new_function_names.setdefault(norm(name), name)
         result.hat_function.append(target)
-        # A title the receiving function already has (possible only when every new
-        # hat goes to one chosen function) gets the sheet's function name added.
         place = ("new", norm(target)) if isinstance(target, str) else target.id
-        fresh = title
-        if (place, norm(fresh)) in taken:
-            group = groups[index]
-            suffixes = [f" ({group})"] if group and len(group) < MAX_NAME["hat"] // 2 else []
-            suffixes = chain(suffixes, (f" {n}" for n in count(2)))
-            fresh = next(
-                option
-                for suffix in suffixes
-                if (place, norm(option := title[: MAX_NAME["hat"] - len(suffix)] + suffix))
-                not in taken
-            )
-            result.hat_titles[index] = fresh
-            result.problems.append(
-                Problem(
-                    sheet.name,
-                    None,
-                    sheet.hat_columns[index],
-                    _("%(function)s already has a hat “%(name)s”; the new hat is called “%(new)s”.")
-                    % {
-                        "function": target if isinstance(target, str) else target.name,
-                        "name": title,
-                        "new": fresh,
-                    },
-                )
-            )
+        fresh = free_title(result, index, title, target, place, taken, groups[index])
         taken.add((place, norm(fresh)))
     result.functions_new = list(new_function_names.values())
 
+
+def free_title(result, index, title, target, place, taken, group):
+    """`title`, or when the receiving function already has it (possible only when
+    every new hat goes to one chosen function) the title with the sheet's function
+    name or a number added, reported."""
+    if (place, norm(title)) not in taken:
+        return title
+    suffixes = [f" ({group})"] if group and len(group) < MAX_NAME["hat"] // 2 else []
+    suffixes = chain(suffixes, (f" {n}" for n in count(2)))
+    fresh = next(
+        option
+        for suffix in suffixes
+        if (place, norm(option := title[: MAX_NAME["hat"] - len(suffix)] + suffix)) not in taken
+    )
+    result.hat_titles[index] = fresh
+    result.problems.append(
+        Problem(
+            result.sheet.name,
+            None,
+            result.sheet.hat_columns[index],
+            _("%(function)s already has a hat “%(name)s”; the new hat is called “%(new)s”.")
+            % {
+                "function": target if isinstance(target, str) else target.name,
+                "name": title,
+                "new": fresh,
+            },
+        )
+    )
+    return fresh
+
+
+def match_tasks(result):
+    """Fill the plan's area ids and task ids: a task matches by (area, name); a
+    task in an area that does not exist yet is new."""
+    org, sheet = result.org, result.sheet
     areas = {norm(a.name): a.id for a in Area.objects.for_org(org)}
     result.area_ids = {norm(a): areas.get(norm(a)) for a in sheet.areas}
-
     tasks = {}
     for task in Task.objects.for_org(org).order_by("position", "id"):
         tasks.setdefault((task.area_id, norm(task.name)), task.id)
@@ -232,85 +262,95 @@ def plan(org, sheet, function=None):
             continue
         result.task_ids.append(tasks.get((area_id, norm(read.name))))
 
+
+def read_letters(result):
+    """The letters of the matched tasks: {task id: {hat id: frozenset}}, every hat
+    on the task, in the sheet or not. Keeps the row ids in `result.existing`."""
     known_tasks = [tid for tid in result.task_ids if tid]
-    rows = {}  # task id -> {hat id: frozenset}, every hat on the task, in the sheet or not
     if known_tasks:
         for rid, tid, hid, letter in (
-            Responsibility.objects.for_org(org)
+            Responsibility.objects.for_org(result.org)
             .filter(task_id__in=known_tasks)
             .values_list("id", "task_id", "hat_id", "letter")
         ):
             result.existing.setdefault((tid, hid), {})[letter] = rid
+    rows = {}
     for (tid, hid), letters in result.existing.items():
         rows.setdefault(tid, {})[hid] = frozenset(letters)
-    titles = {hat.id: hat.title for hat in hats}
-    in_sheet = {hid for hid in result.hat_ids if hid}
+    return rows
 
-    for t_index, read in enumerate(sheet.tasks):
-        tid = result.task_ids[t_index]
-        row = rows.get(tid, {}) if tid else {}
-        given = []  # sheet hat indexes that the import gives A
-        sheet_row = {}
-        for h_index, title in enumerate(sheet.hats):
-            hid = result.hat_ids[h_index]
-            new = sheet.cells.get((t_index, h_index), frozenset())
-            old = row.get(hid, frozenset()) if hid else frozenset()
-            sheet_row[h_index] = new
-            if "A" in new and "A" not in old:
-                given.append(h_index)
-            if old == new:
-                result.unchanged += bool(new)
-                continue
-            result.changes.append(CellPlan(t_index, h_index, read.name, title, old, new))
-        outside = {hid: cell for hid, cell in row.items() if hid not in in_sheet}
-        if given:
-            receiver = sheet.hats[given[0]]
-            for hid in sorted(outside, key=lambda h: (titles.get(h, ""), h)):
-                old = outside[hid]
-                if "A" not in old:
-                    continue
-                outside[hid] = old - {"A"}
-                giver = titles.get(hid, "")
-                result.moves.append((read.name, giver, receiver))
-                result.changes.append(
-                    CellPlan(
-                        t_index,
-                        None,
-                        read.name,
-                        giver,
-                        old,
-                        old - {"A"},
-                        hat_id=hid,
-                        note=f"A → {receiver}"[:200],
-                    )
-                )
-                result.problems.append(
-                    Problem(
-                        sheet.name,
-                        read.row,
-                        sheet.hat_columns[given[0]],
-                        _(
-                            "“%(task)s” already has A on %(old)s; the import would give it "
-                            "a second A. A moves from %(old)s to %(new)s."
-                        )
-                        % {"task": read.name, "old": giver, "new": receiver},
-                    )
-                )
-        # The task as it will be: the sheet's cells replace the matched ones.
-        merged = [*sheet_row.values(), *outside.values()]
-        if task_status(merged).a_count > 1 and task_status(sheet_row.values()).a_count <= 1:
-            owners = [sheet.hats[h] for h, cell in sheet_row.items() if "A" in cell]
-            owners += sorted(titles.get(h, "") for h, cell in outside.items() if "A" in cell)
-            result.problems.append(
-                Problem(
-                    sheet.name,
-                    read.row,
-                    None,
-                    _("“%(task)s” will have A on %(hats)s after the import.")
-                    % {"task": read.name, "hats": ", ".join(owners)},
-                )
+
+def compare_task(result, t_index, read, row, titles, in_sheet):
+    """Plan one task's cells (`row`: {hat id: letters} stored, {} for a new task):
+    the sheet's letters replace those of the hats in the sheet (`in_sheet`); an A
+    given by the sheet moves away from hats outside it."""
+    sheet = result.sheet
+    given = []  # sheet hat indexes that the import gives A
+    sheet_row = {}
+    for h_index, title in enumerate(sheet.hats):
+        hid = result.hat_ids[h_index]
+        new = sheet.cells.get((t_index, h_index), frozenset())
+        old = row.get(hid, frozenset()) if hid else frozenset()
+        sheet_row[h_index] = new
+        if "A" in new and "A" not in old:
+            given.append(h_index)
+        if old == new:
+            result.unchanged += bool(new)
+            continue
+        result.changes.append(CellPlan(t_index, h_index, read.name, title, old, new))
+    outside = {hid: cell for hid, cell in row.items() if hid not in in_sheet}
+    if given:
+        move_a(result, t_index, read, sheet.hats[given[0]], given[0], outside, titles)
+    # The task as it will be: the sheet's cells replace the matched ones.
+    merged = [*sheet_row.values(), *outside.values()]
+    if task_status(merged).a_count > 1 and task_status(sheet_row.values()).a_count <= 1:
+        owners = [sheet.hats[h] for h, cell in sheet_row.items() if "A" in cell]
+        owners += sorted(titles.get(h, "") for h, cell in outside.items() if "A" in cell)
+        result.problems.append(
+            Problem(
+                sheet.name,
+                read.row,
+                None,
+                _("“%(task)s” will have A on %(hats)s after the import.")
+                % {"task": read.name, "hats": ", ".join(owners)},
             )
-    return result
+        )
+
+
+def move_a(result, t_index, read, receiver, h_index, outside, titles):
+    """Take the A from every hat outside the sheet (`outside`, updated in place)
+    that has it on this task: the sheet gives it to `receiver`."""
+    for hid in sorted(outside, key=lambda h: (titles.get(h, ""), h)):
+        old = outside[hid]
+        if "A" not in old:
+            continue
+        outside[hid] = old - {"A"}
+        giver = titles.get(hid, "")
+        result.moves.append((read.name, giver, receiver))
+        result.changes.append(
+            CellPlan(
+                t_index,
+                None,
+                read.name,
+                giver,
+                old,
+                old - {"A"},
+                hat_id=hid,
+                note=f"A → {receiver}"[:200],
+            )
+        )
+        result.problems.append(
+            Problem(
+                result.sheet.name,
+                read.row,
+                result.sheet.hat_columns[h_index],
+                _(
+                    "“%(task)s” already has A on %(old)s; the import would give it "
+                    "a second A. A moves from %(old)s to %(new)s."
+                )
+                % {"task": read.name, "old": giver, "new": receiver},
+            )
+        )
 
 
 BATCH = 1000  # rows per INSERT or DELETE: a fixed number of queries per batch on any database
