@@ -8,7 +8,7 @@ from bench.generate import logins
 from roles.models import Function, Hat, Person
 
 # (label, url names to try, who asks, object the URL takes, query string, requests or None).
-# Every page DESIGN.md lists, bar Django's own admin; the health checks are
+# Every page docs/ARCHITECTURE.md lists ("Pages"), bar Django's own admin; the health checks are
 # part of the map, not a page of their own. "global" pages take no
 # organisation; "anonymous" asks without signing in.
 PAGES = [

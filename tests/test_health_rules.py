@@ -1,5 +1,5 @@
-"""The health checks against a plain reading of the rules (DESIGN.md, "Hatting
-health"), on generated organisations: the checks count in single passes over
+"""The health checks against a plain reading of the rules (docs/ARCHITECTURE.md,
+"Hatting health"), on generated organisations: the checks count in single passes over
 the rows for speed, and must still say exactly what the rules say. Also: with
 a limit, a check lists its first offenders and counts the rest."""
 

@@ -60,6 +60,12 @@ def test_title_rows_empty_first_column_and_legend_beside():
     assert sheet.cells[(2, 0)] == frozenset("AR")
 
 
+def test_numbering_is_stripped_but_a_year_is_kept():
+    text = "Task,Seller\n12 - Offers,A/R\n2026 - Budget,A\n-5% discount,A\n"
+    sheet = read_csv_text(text)
+    assert [t.name for t in sheet.tasks] == ["Offers", "2026 - Budget", "-5% discount"]
+
+
 def test_none_marks_placeholders_and_unknown_text():
     text = "Task;Seller;Manager\nPrices;N;A\nOffers;-;x\n...;;\nTBD;R;\nDiscounts;maybe;A/R\n"
     sheet = read_csv_text(text)

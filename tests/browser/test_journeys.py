@@ -1,5 +1,5 @@
-"""The journeys of DESIGN.md walked in a real browser, as people would. A journey
-whose page or file is missing fails."""
+"""The journeys of docs/ARCHITECTURE.md ("Users and journeys") walked in a real
+browser, as people would. A journey whose page or file is missing fails."""
 
 import re
 
