@@ -140,8 +140,16 @@ LOGIN_REDIRECT_URL = "roles:home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
+# The client's address is the one the proxies in front of hatta saw (roles/network.py):
+# behind nginx on the same machine, TRUSTED_PROXY_COUNT=1. With 0, X-Forwarded-For is ignored.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
 # Brute force: lock (username, IP) after 5 failures for 15 minutes; never permanently.
+# And any address after 20 failures over all accounts (roles.auth.SignInHandler).
 AXES_FAILURE_LIMIT = 5
+SIGN_IN_ADDRESS_LIMIT = 20
+AXES_HANDLER = "roles.auth.SignInHandler"
+AXES_CLIENT_IP_CALLABLE = "roles.network.client_address"
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
