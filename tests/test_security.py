@@ -291,3 +291,23 @@ def test_deleting_an_organisation_removes_all_of_it_and_nothing_else(world, othe
     assert fingerprint(other_world.org) == other_before
     # The people's logins stay (a login may belong to several organisations).
     assert m.User.objects.filter(pk=world.admin.user_id).exists()
+
+
+# Caching -------------------------------------------------------------------------
+
+
+def test_signed_in_pages_and_downloads_are_not_stored(world, record_property):
+    """Every organisation page (the sweep's URLs), the downloads among them, and the
+    pages outside organisations, as each access level sees them."""
+    enrich(world)
+    urls = ["/", "/accounts/password_change/"]
+    urls += [p.path(world.org.slug, fill(p, world.org)) for p in org_patterns()]
+    checked = 0
+    for person in (world.admin, world.manager, world.member):
+        client = client_for(person)
+        for url in urls:
+            response = client.get(url)
+            directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+            assert {"private", "no-store"} <= directives, (person.access, url, directives)
+            checked += 1
+    record_property("figure", f"cache_control urls={len(urls)} responses={checked} stored=0")
