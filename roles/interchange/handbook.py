@@ -3,13 +3,9 @@
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .. import pdf
 from ..models import Hat, Responsibility
 from ..overview import function_tree, walk
-
-
-def no_network(url, *args, **kwargs):
-    """WeasyPrint's fetcher: the handbook is self-contained, nothing is fetched."""
-    raise ValueError(f"external resource refused: {url[:80]}")
 
 
 def handbook_rows(org):
@@ -63,4 +59,4 @@ def render_html(request, org):
 def render_pdf(request, org):
     from weasyprint import HTML  # noqa: PLC0415 - heavy; only when a PDF is asked for
 
-    return HTML(string=render_html(request, org), url_fetcher=no_network).write_pdf()
+    return HTML(string=render_html(request, org), url_fetcher=pdf.url_fetcher()).write_pdf()

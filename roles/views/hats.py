@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.db import IntegrityError
 from django.db.models import CharField, Exists, OuterRef, Subquery, Value
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import hat_templates, raci
+from .. import hat_templates, pdf, raci
 from ..access import deny_unless, get_in_org, id_param, org_view
 from ..forms.hats import (
     ChecklistFormSet,
@@ -46,6 +46,7 @@ from ..models import (
 from ..prepared import Prepared
 from ..revisions import LABELS, diff_snapshots
 from ..services import hats as service
+from .downloads import download
 
 HAT_QS = Hat.objects.select_related(
     "function", "function__head", "reports_to", "reports_to__function"
@@ -245,18 +246,6 @@ def hat_detail(request, hat_id):
     )
 
 
-def pdf_url_fetcher():
-    """A WeasyPrint URL fetcher that fetches nothing: no network, no files. The
-    PDF template carries its own CSS and no images."""
-    from weasyprint.urls import URLFetcher
-
-    class NoFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            raise ValueError(f"hatta PDFs fetch nothing ({url})")
-
-    return NoFetcher(allowed_protocols=())
-
-
 @org_view()
 @require_safe
 def hat_pdf(request, hat_id):
@@ -269,11 +258,9 @@ def hat_pdf(request, hat_id):
         {"sheet": sheet, "org": request.access.org, "printed": timezone.now()},
         request=request,
     )
-    pdf = weasyprint.HTML(string=html, base_url=None, url_fetcher=pdf_url_fetcher()).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
+    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=pdf.url_fetcher())
     name = "".join(ch if ch.isalnum() else "-" for ch in hat.title).strip("-") or "hat"
-    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
-    return response
+    return download(document.write_pdf(), "application/pdf", f"{name}.pdf", inline=True)
 
 
 # The editor ----------------------------------------------------------------------

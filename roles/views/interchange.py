@@ -11,7 +11,6 @@ import hashlib
 
 from django.contrib import messages
 from django.db import DatabaseError, IntegrityError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -21,6 +20,7 @@ from ..forms.interchange import ImportForm
 from ..interchange import exporter, handbook, importer
 from ..interchange.reader import Sheet, SheetError, read_sheet
 from ..models import Function
+from .downloads import download
 
 PREVIEW_ROWS = 500
 
@@ -135,12 +135,6 @@ def matrix_import_apply(request):
         },
     )
     return redirect("roles:matrix", org=acc.org.slug)
-
-
-def download(content, content_type, filename):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @require_safe
