@@ -73,7 +73,7 @@ def rich(world):
 def test_xlsx_layout(rich, as_member):
     response = as_member.get(url("matrix-xlsx", rich.org))
     assert response.status_code == 200
-    assert response["Content-Disposition"].endswith('.xlsx"')
+    assert '.xlsx"; filename*=' in response["Content-Disposition"]
     book = workbook(response)
     sheet = book.worksheets[0]
     assert sheet.freeze_panes == "B3"
