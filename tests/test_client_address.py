@@ -2,15 +2,10 @@
 keyed on it: through a real proxy process on loopback, with clients at
 different loopback addresses (127.0.0.2, 127.0.0.3)."""
 
-import http.client
-import re
-import socket
 import subprocess
 import sys
 import time
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from django.test import RequestFactory
@@ -18,6 +13,7 @@ from django.test import RequestFactory
 from roles.network import client_address
 
 from .conftest import PASSWORD, build_world, make_person
+from .loopback import LoopbackClient, free_port
 
 LOGIN = "/accounts/login/"
 REAL_USER, ATTACKER = "127.0.0.2", "127.0.0.3"
@@ -61,12 +57,6 @@ def test_missing_or_garbled_header_falls_back_to_the_peer(settings):
 # Behind a real proxy -------------------------------------------------------------
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def proxy(live_server):
     """The reverse proxy process in front of the live server; yields its port."""
@@ -84,33 +74,8 @@ def proxy(live_server):
         process.wait(timeout=10)
 
 
-class Browser:
-    """A client at one loopback address that keeps its cookies."""
-
-    def __init__(self, port, address):
-        self.port, self.address, self.cookies = port, address, SimpleCookie()
-
-    def send(self, method, path, body=None, headers=None):
-        connection = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=60, source_address=(self.address, 0)
-        )
-        headers = dict(headers or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v.value}" for k, v in self.cookies.items())
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        text = response.read().decode()
-        for value in response.headers.get_all("Set-Cookie") or []:
-            self.cookies.load(value)
-        connection.close()
-        return response.status, text
-
-    def sign_in(self, email, password, headers=None):
-        status, page = self.send("GET", LOGIN)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        body = urlencode({"username": email, "password": password, "csrfmiddlewaretoken": token})
-        headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
-        return self.send("POST", LOGIN, body, headers)[0]
+def sign_in(client, email, password, headers=None):
+    return client.submit(LOGIN, {"username": email, "password": password}, headers)[0]
 
 
 @pytest.fixture
@@ -121,14 +86,15 @@ def behind_proxy(transactional_db, settings, proxy):
 
 def test_an_attacker_cannot_lock_the_real_user_out(behind_proxy):
     build_world()
-    attacker = Browser(behind_proxy, ATTACKER)
+    attacker = LoopbackClient(behind_proxy, ATTACKER)
     # The attacker even claims to be the real user's address: the proxy appends
     # the address it saw, and only that one is trusted.
     forged = {"X-Forwarded-For": REAL_USER}
-    statuses = [attacker.sign_in("a-member@example.com", "wrong", headers=forged) for _ in range(6)]
+    statuses = [sign_in(attacker, "a-member@example.com", "wrong", forged) for _ in range(6)]
     assert statuses[:4] == [200] * 4
     assert statuses[5] == 429  # the attacker's address is locked out of that account
-    assert Browser(behind_proxy, REAL_USER).sign_in("a-member@example.com", PASSWORD) == 302
+    real_user = LoopbackClient(behind_proxy, REAL_USER)
+    assert sign_in(real_user, "a-member@example.com", PASSWORD) == 302
 
 
 def test_spraying_from_one_address_is_limited(behind_proxy, settings, record_property):
@@ -137,18 +103,18 @@ def test_spraying_from_one_address_is_limited(behind_proxy, settings, record_pro
         make_person(world.org, "member", f"user{i}@example.com", f"User {i}").email
         for i in range(40)
     ]
-    attacker = Browser(behind_proxy, ATTACKER)
+    attacker = LoopbackClient(behind_proxy, ATTACKER)
     started = time.perf_counter()
-    statuses = [attacker.sign_in(email, "Sommar2026!") for email in accounts]
+    statuses = [sign_in(attacker, email, "Sommar2026!") for email in accounts]
     seconds = time.perf_counter() - started
     limit = settings.SIGN_IN_ADDRESS_LIMIT
     # A plain "wrong password" until the address has failed `limit` times.
     assert statuses[: limit - 1] == [200] * (limit - 1)
     assert statuses[limit - 1 :] == [429] * (len(accounts) - limit + 1)
     # The right password from the attacker's address is refused too...
-    assert attacker.sign_in(accounts[0], PASSWORD) == 429
+    assert sign_in(attacker, accounts[0], PASSWORD) == 429
     # ...while everyone else signs in as usual.
-    assert Browser(behind_proxy, REAL_USER).sign_in(accounts[0], PASSWORD) == 302
+    assert sign_in(LoopbackClient(behind_proxy, REAL_USER), accounts[0], PASSWORD) == 302
     record_property(
         "figure",
         f"spraying: {len(accounts)} accounts from one address, {limit} failed, "
