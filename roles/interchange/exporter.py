@@ -199,9 +199,12 @@ def status_text(status):
 
 
 # CSV ------------------------------------------------------------------------------------
-def to_csv(matrix):
+def to_csv(matrix, delimiter=","):
+    """The matrix as CSV. Excel set to Swedish (or another language with a
+    decimal comma) splits a row on semicolons, so `delimiter` may be ";"; the
+    reader recognises either."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     width = len(matrix.hats) + 2
     if any(matrix.groups):
         writer.writerow([neutralise(v) for v in group_row(matrix)] + [""])

@@ -33,6 +33,7 @@ from ..matrix import (
 )
 from ..models import Area, CellChange, Hat, Responsibility, Task
 from ..services import matrix as services
+from .interchange import csv_separator
 
 SESSION_NOTICE = "matrix_notice"
 # An undo is offered as a token signed by the server (see undo_token): what the
@@ -47,6 +48,16 @@ def optional_url(name, slug):
         return reverse(name, kwargs={"org": slug})
     except NoReverseMatch:
         return None
+
+
+def other_csv(url):
+    """(URL, label) of the CSV with the separator the language does not default to
+    (roles.views.interchange.csv_separator)."""
+    if url is None:
+        return None
+    if csv_separator() == ";":
+        return f"{url}?sep=comma", _("CSV with commas")
+    return f"{url}?sep=semicolon", _("CSV with semicolons (Excel in Swedish)")
 
 
 def filters_of(query_string):
@@ -138,6 +149,7 @@ def matrix(request):
             "can_edit_rows": acc.can_edit_matrix_rows,
             "export_xlsx": optional_url("roles:matrix-xlsx", slug),
             "export_csv": optional_url("roles:matrix-csv", slug),
+            "export_csv_other": other_csv(optional_url("roles:matrix-csv", slug)),
             "import_url": optional_url("roles:matrix-import", slug) if acc.can_import else None,
             "prev_page": filters.query(page=data.page - 1 if data.page > 2 else None),
             "next_page": filters.query(page=data.page + 1),
