@@ -323,6 +323,7 @@ QUERY_NAMES = [
     "next",
     "sheet",
     "template",
+    "sep",
 ]
 
 
