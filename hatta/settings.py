@@ -144,6 +144,7 @@ PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 # The client's address is the one the proxies in front of hatta saw (roles/network.py):
 # behind nginx on the same machine, TRUSTED_PROXY_COUNT=1. With 0, X-Forwarded-For is ignored.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # the same reading for django-allauth
 
 # Brute force: lock (username, IP) after 5 failures for 15 minutes; never permanently.
 # And any address after 20 failures over all accounts (roles.auth.SignInHandler).
