@@ -1,5 +1,5 @@
-"""Hatting health: the seven checks of the CEO map, and the workload behind the
-last one.
+"""Hatting health: the checks of the CEO map, and the workload behind the
+overload check.
 
 The checks are pure functions over plain data (`OrgData`), so they are testable
 without a database; `load(org)` reads that data in a fixed number of queries
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import raci
+from . import raci, tree
 
 # Plain data ------------------------------------------------------------------
 # Rows are named tuples: an organisation of 10,000 people and 15,000 tasks
@@ -47,6 +47,7 @@ class HatRow(NamedTuple):
     function_id: int
     purpose: str = ""
     revision: int = 0  # number of the latest published revision; 0: never published
+    reports_to_id: int | None = None
 
 
 class WearRow(NamedTuple):
@@ -286,6 +287,7 @@ LABELS = {
     "task_complete": _("Every task is complete (exactly one A, at least one R)"),
     "hat_confirmed": _("Every wearer has confirmed the current revision of each hat they wear"),
     "overload": _("Nobody is overloaded"),
+    "no_loops": _("No function is below itself and no hat reports to itself"),
 }
 
 
@@ -295,16 +297,12 @@ def holder_of(data, function_id, functions=None):
     `functions` ({id: FunctionRow}) saves rebuilding the index on every call."""
     if functions is None:
         functions = {f.id: f for f in data.functions}
-    seen = set()
-    fid = function_id
-    while fid is not None and fid not in seen:
-        seen.add(fid)
+    for fid in tree.up(function_id, lambda fid: functions[fid].parent_id):
         f = functions.get(fid)
         if f is None:
             return None
         if f.head_id is not None:
             return f.head_id
-        fid = f.parent_id
     return None
 
 
@@ -559,6 +557,42 @@ def check_overload(data, index=None, limit=None):
     return _counted("overload", len(index.active), len(loads), offenders, limit)
 
 
+def check_no_loops(data, index=None, limit=None):
+    """Functions below themselves and hats that report to themselves through
+    other hats. Neither can be saved any more; this finds what was saved
+    before. Each function and hat on a loop fails once."""
+    functions = (index or Index(data)).functions
+    hats = {h.id: h for h in data.hats}
+    on_loop = {}
+    for kind, parent_of in (
+        ("function", {f.id: f.parent_id for f in data.functions}),
+        ("hat", {h.id: h.reports_to_id for h in data.hats}),
+    ):
+        for loop in tree.cycles(parent_of):
+            for node in loop:
+                on_loop[kind, node] = loop
+    failing = [("function", f.id) for f in data.functions if ("function", f.id) in on_loop]
+    failing += [("hat", h.id) for h in data.hats if ("hat", h.id) in on_loop]
+    below = gettext("%(name)s: below itself (%(loop)s)")
+    reports = gettext("%(name)s: reports to itself (%(loop)s)")
+    offenders = []
+    for kind, node in _first(failing, limit):
+        loop = on_loop[kind, node]
+        start = loop.index(node)
+        chain = [*loop[start:], *loop[:start], node]
+        if kind == "function":
+            names = [functions[i].name for i in chain]
+        else:
+            names = [hats[i].title for i in chain]
+        label = (below if kind == "function" else reports) % {
+            "name": names[0],
+            "loop": " → ".join(names),
+        }
+        offenders.append(Offender(kind, node, label))
+    total = len(data.functions) + len(data.hats)
+    return _counted("no_loops", total, len(failing), offenders, limit)
+
+
 CHECKS = (
     check_function_hats,
     check_person_hats,
@@ -567,11 +601,12 @@ CHECKS = (
     check_task_complete,
     check_hat_confirmed,
     check_overload,
+    check_no_loops,
 )
 
 
 def evaluate(data, index=None, limit=None):
-    """All seven checks over `data`. `index`: an Index of `data` to share with
+    """All the checks over `data`. `index`: an Index of `data` to share with
     the caller. `limit`: list only the first `limit` offenders of each check
     (of each group of one), and count the rest."""
     index = index or Index(data)
@@ -609,7 +644,7 @@ def load(org, tasks=True):
         HatRow,
         Hat.objects.for_org(org)
         .order_by("function_id", "position", "title", "id")
-        .values_list("id", "title", "function_id", "purpose", "revision"),
+        .values_list("id", "title", "function_id", "purpose", "revision", "reports_to_id"),
     )
     # Wears of active people, told apart with the people just read (an
     # assignment's person is of its organisation) rather than by a join in SQL.

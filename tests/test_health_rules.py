@@ -21,8 +21,8 @@ TASKS = range(1000, 1008)
 
 @st.composite
 def organisations(draw):
-    """Small organisations with every irregularity the rows allow: parents that
-    are missing or form a cycle, hats of unknown functions, inactive wearers, a
+    """Small organisations with every irregularity the rows allow: parents and
+    reporting lines that are missing or form a loop, hats of unknown functions, inactive wearers, a
     person wearing a hat twice, C and I letters, duplicate letters."""
     function_ids = draw(st.lists(st.sampled_from(FUNCTIONS), unique=True))
     person_ids = draw(st.lists(st.sampled_from(PEOPLE), unique=True))
@@ -53,6 +53,7 @@ def organisations(draw):
             draw(some_function),
             draw(st.sampled_from(["", "  ", "Purpose."])),
             draw(st.integers(0, 2)),
+            draw(st.none() | st.sampled_from([*hat_ids, 999])),
         )
         for h in hat_ids
     ]
@@ -161,6 +162,22 @@ def expected(data):
 
     failing = expected_overloaded(data)
     out["overload"] = [("person", p, "", p) for p, _r in failing], len(active)
+
+    def comes_back(node, parent_of):
+        step = parent_of.get(node)
+        for _ in parent_of:
+            if step == node:
+                return True
+            step = parent_of.get(step)
+        return False
+
+    parent_of = {f.id: f.parent_id for f in data.functions}
+    boss_of = {h.id: h.reports_to_id for h in data.hats}
+    out["no_loops"] = (
+        [("function", f.id, "", None) for f in data.functions if comes_back(f.id, parent_of)]
+        + [("hat", h.id, "", None) for h in data.hats if comes_back(h.id, boss_of)],
+        len(data.functions) + len(data.hats),
+    )
     return out
 
 

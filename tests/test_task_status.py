@@ -21,13 +21,14 @@ import roles.matrix as matrix
 from bench.generate import generate_size
 from roles import models as m
 from roles import raci
-from roles.access import Access, subtree_ids
+from roles.access import Access
 from roles.interchange import importer
 from roles.interchange.backup import export_org, import_org
 from roles.interchange.reader import read_sheet
 from roles.services import hats as hat_services
 from roles.services import task_status
 from roles.services.cells import set_cell
+from roles.tree import descendants
 
 from . import factories as f
 
@@ -297,7 +298,7 @@ def expected(org, filters):
     functions = list(m.Function.objects.for_org(org))
     allowed = None
     if filters["function"]:
-        allowed = subtree_ids({fn.id: fn.parent_id for fn in functions}, [filters["function"]])
+        allowed = descendants({fn.id: fn.parent_id for fn in functions}, [filters["function"]])
     columns = []
     for function, _depth in matrix.functions_in_tree_order(functions):
         if allowed is not None and function.id not in allowed:

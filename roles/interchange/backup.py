@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.apps import apps
 from django.db import models, transaction
 
+from .. import tree
 from ..models import Organisation, User
 from ..services import task_status
 
@@ -227,10 +228,26 @@ def import_org(document, slug=None, replace=False):
             model._base_manager.filter(pk=row.pk).update(
                 **{attname: getattr(row, attname) for attname in deferred}
             )
+        refuse_loops(org, model_list)
         # The tasks' status counts follow from the letters just restored,
         # whatever the document says of them (or if it is older than they are).
         task_status.refresh_org(org)
     return org
+
+
+def refuse_loops(org, model_list):
+    """A link of a row to another of its kind (a function's parent, the hat
+    a hat reports to) may not come round to the row again."""
+    for model in model_list:
+        for field in links(model):
+            if field.related_model is not model:
+                continue
+            rows = model._base_manager.filter(org=org).values_list("pk", field.attname)
+            loops = tree.cycles(dict(rows))
+            if loops:
+                raise BackupError(
+                    f"{table_name(model)}: {field.name} goes round in a loop ({len(loops[0])} rows)"
+                )
 
 
 def delete_org(org):

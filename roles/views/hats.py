@@ -5,6 +5,7 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import CharField, Exists, OuterRef, Subquery, Value
 from django.http import Http404, HttpResponse
@@ -453,6 +454,9 @@ def hat_edit(request, hat_id):
         return _conflict_page(
             request, hat, stale.current, base, mine, form, stale.conflicts, choices
         )
+    except ValidationError as loop:  # another edit made meanwhile closes a loop
+        form.add_error("reports_to", loop)
+        return _editor(request, hat, form=form, kpis=kpis, checklist=checklist)
     if changes and hat.version != version:
         messages.success(
             request,
