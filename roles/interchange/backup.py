@@ -16,8 +16,7 @@ from django.apps import apps
 from django.db import models, transaction
 
 from .. import tree
-from ..models import Organisation, User
-from ..services import task_status
+from ..models import Organisation, Task, User
 
 FORMAT, VERSION = "hatta-org", 1
 ORG_FIELDS = ("name", "language", "max_accountable", "max_hats", "overload_share", "created")
@@ -231,7 +230,7 @@ def import_org(document, slug=None, replace=False):
         refuse_loops(org, model_list)
         # The tasks' status counts follow from the letters just restored,
         # whatever the document says of them (or if it is older than they are).
-        task_status.refresh_org(org)
+        Task.objects.for_org(org).refresh_status()
     return org
 
 

@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from ..models import Area, CellChange, Function, Hat, Responsibility, Task
 from ..raci import format_cell, status_counts, task_status
-from ..services import task_status as stored_status
 from .reader import MAX_NAME, Problem, norm
 
 NOTE = "import"  # stored in CellChange.note; shown through roles.interchange.note_label
@@ -430,7 +429,7 @@ def apply(plan, author=None):
 
     task_ids = list(plan.task_ids)
     # A new task's letters are the sheet's: its status counts are written with
-    # it (roles.services.task_status); those of existing tasks are refreshed.
+    # it (see TaskQuerySet); those of existing tasks are refreshed.
     new_cells = defaultdict(lambda: defaultdict(set))
     for change in plan.changes:
         if task_ids[change.task] is None:
@@ -453,7 +452,7 @@ def apply(plan, author=None):
     # The existing tasks whose letters change, locked before their letters are
     # written (as a cell write does), their status counts refreshed after.
     touched = {plan.task_ids[change.task] for change in plan.changes} - {None}
-    stored_status.lock(touched)
+    Task.objects.lock(touched)
     removed, added, history = [], [], []
     for change in plan.changes:
         tid = task_ids[change.task]
@@ -480,5 +479,5 @@ def apply(plan, author=None):
         Responsibility.objects.for_org(org).filter(id__in=ids).delete()
     Responsibility.objects.bulk_create(added, batch_size=BATCH)
     CellChange.objects.bulk_create(history, batch_size=BATCH)
-    stored_status.refresh(touched)
+    Task.objects.refresh_status(touched)
     return plan.summary()
