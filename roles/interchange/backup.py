@@ -16,7 +16,8 @@ from django.apps import apps
 from django.db import models, transaction
 
 from .. import tree
-from ..models import Organisation, Task, User
+from ..models import Organisation, OrgOwned, Task, User
+from ..models.base import refuse_cross_org
 
 FORMAT, VERSION = "hatta-org", 1
 ORG_FIELDS = ("name", "language", "max_accountable", "max_hats", "overload_share", "created")
@@ -216,7 +217,10 @@ def import_org(document, slug=None, replace=False):
                     else:
                         setattr(obj, field.attname, value_for(field, value))
                 objects.append((item["ref"], obj, deferred))
-            created = model._base_manager.bulk_create([obj for _ref, obj, _d in objects])
+            rows = [obj for _ref, obj, _d in objects]
+            if issubclass(model, OrgOwned):
+                refuse_cross_org(rows)
+            created = model._base_manager.bulk_create(rows)
             for (ref, _obj, deferred), row in zip(objects, created, strict=True):
                 pk_of[model][ref] = row.pk
                 if deferred:
@@ -224,6 +228,8 @@ def import_org(document, slug=None, replace=False):
         for model, row, deferred in later:
             for attname, (target, ref) in deferred.items():
                 setattr(row, attname, pk_of.get(target, {}).get(ref))
+            if issubclass(model, OrgOwned):
+                refuse_cross_org([row], deferred)
             model._base_manager.filter(pk=row.pk).update(
                 **{attname: getattr(row, attname) for attname in deferred}
             )

@@ -369,10 +369,8 @@ def apply(plan, author=None):
     """Write `plan`: all of it or, on any error, nothing. Returns the summary.
 
     Every write is a bulk INSERT or DELETE in batches, so the number of queries
-    follows the number of batches, not of rows. bulk_create skips
-    OrgOwned.save()'s cross-organisation check on purpose: every foreign key here
-    comes from the organisation's own rows (the plan read them through `for_org`)
-    or from rows created just above in the same organisation."""
+    follows the number of batches, not of rows; so does the cross-organisation
+    check every bulk write makes (OrgQuerySet)."""
     org, sheet = plan.org, plan.sheet
     position = next_position(Function.objects.for_org(org).filter(parent=None))
     functions = [

@@ -139,7 +139,7 @@ def write_cell(task, hat, new, row, author, note):
     if add:
         Responsibility.objects.bulk_create(
             [
-                Responsibility(org_id=org_id, task_id=task.pk, hat=hat, letter=letter)
+                Responsibility(org_id=org_id, task=task, hat=hat, letter=letter)
                 for letter in sorted(add)
             ]
         )
@@ -160,7 +160,7 @@ def write_cell(task, hat, new, row, author, note):
         [
             CellChange(
                 org_id=org_id,
-                task_id=task.pk,
+                task=task,
                 hat=changed,
                 author=author,
                 old=raci.format_cell(before),
