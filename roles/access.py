@@ -128,15 +128,8 @@ class Access:
         return self.is_admin
 
     @property
-    def can_export(self):
-        return True
-
-    @property
     def can_change_settings(self):
         return self.is_admin
-
-    def can_acknowledge(self, person):
-        return person.id == self.person.id
 
 
 def _member_of(slug: str, user_id: int):

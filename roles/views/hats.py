@@ -153,14 +153,6 @@ class Sheet:
     handovers: list
     history: list  # (HatChange, label)
 
-    @property
-    def duty_count(self):
-        return sum(len(a.duties) for a in self.areas)
-
-    @property
-    def unconfirmed(self):
-        return [p for p, ok in self.acks if not ok]
-
 
 def history_label(change):
     if change.kind == HatChange.FIELD:

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -39,14 +39,6 @@ SESSION_NOTICE = "matrix_notice"
 # two cells were and became, for whom. Nothing the browser sends is trusted.
 UNDO_SALT = "roles.matrix.undo"
 UNDO_MAX_AGE = 15 * 60  # seconds
-
-
-def optional_url(name, slug):
-    """URLs of pages that may not exist (yet): export and import."""
-    try:
-        return reverse(name, kwargs={"org": slug})
-    except NoReverseMatch:
-        return None
 
 
 def filters_of(query_string):
@@ -136,9 +128,11 @@ def matrix(request):
             "status_labels": raci.STATUS_LABELS,
             "notice": notice,
             "can_edit_rows": acc.can_edit_matrix_rows,
-            "export_xlsx": optional_url("roles:matrix-xlsx", slug),
-            "export_csv": optional_url("roles:matrix-csv", slug),
-            "import_url": optional_url("roles:matrix-import", slug) if acc.can_import else None,
+            "export_xlsx": reverse("roles:matrix-xlsx", kwargs={"org": slug}),
+            "export_csv": reverse("roles:matrix-csv", kwargs={"org": slug}),
+            "import_url": (
+                reverse("roles:matrix-import", kwargs={"org": slug}) if acc.can_import else None
+            ),
             "prev_page": filters.query(page=data.page - 1 if data.page > 2 else None),
             "next_page": filters.query(page=data.page + 1),
             "prev_cpage": filters.query(cpage=data.cpage - 1 if data.cpage > 2 else None),
