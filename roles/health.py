@@ -28,20 +28,20 @@ from . import raci, tree
 # builds tens of thousands of them per request, at half the cost of frozen dataclasses.
 
 
-class FunctionRow(NamedTuple):
+class FunctionData(NamedTuple):
     id: int
     name: str
     parent_id: int | None = None
     head_id: int | None = None
 
 
-class PersonRow(NamedTuple):
+class PersonData(NamedTuple):
     id: int
     name: str
     active: bool = True
 
 
-class HatRow(NamedTuple):
+class HatData(NamedTuple):
     id: int
     title: str
     function_id: int
@@ -50,7 +50,7 @@ class HatRow(NamedTuple):
     reports_to_id: int | None = None
 
 
-class WearRow(NamedTuple):
+class WearData(NamedTuple):
     """A current assignment: a person wears a hat (share in %, or None)."""
 
     hat_id: int
@@ -58,7 +58,7 @@ class WearRow(NamedTuple):
     share: int | None = None
 
 
-class TaskRow(NamedTuple):
+class TaskData(NamedTuple):
     id: int
     name: str
 
@@ -72,11 +72,11 @@ class Thresholds:
 
 @dataclass
 class OrgData:
-    functions: list = field(default_factory=list)  # FunctionRow
-    people: list = field(default_factory=list)  # PersonRow
-    hats: list = field(default_factory=list)  # HatRow
-    wears: list = field(default_factory=list)  # WearRow (current, active wearers)
-    # TaskRow; None when loaded without tasks (load(tasks=False)): the checks
+    functions: list = field(default_factory=list)  # FunctionData
+    people: list = field(default_factory=list)  # PersonData
+    hats: list = field(default_factory=list)  # HatData
+    wears: list = field(default_factory=list)  # WearData (current, active wearers)
+    # TaskData; None when loaded without tasks (load(tasks=False)): the checks
     # then fail rather than report every hat without duties.
     tasks: list | None = field(default_factory=list)
     # (task_id, hat_id, letter); load() reads A and R only; None as tasks.
@@ -149,7 +149,7 @@ class Index:
 
     @cached_property
     def unconfirmed(self):
-        """(person id, HatRow) of each wearer of a published hat who has not
+        """(person id, HatData) of each wearer of a published hat who has not
         confirmed its latest revision, in the order of the wears; and how many
         wearers published hats have."""
         published = {h.id: h for h in self.data.hats if h.revision >= 1}
@@ -294,7 +294,7 @@ LABELS = {
 def holder_of(data, function_id, functions=None):
     """The person who holds a vacant hat of `function_id` "from above": the head
     of the function, or of the nearest function above it that has one.
-    `functions` ({id: FunctionRow}) saves rebuilding the index on every call."""
+    `functions` ({id: FunctionData}) saves rebuilding the index on every call."""
     if functions is None:
         functions = {f.id: f for f in data.functions}
     for fid in tree.up(function_id, lambda fid: functions[fid].parent_id):
@@ -631,17 +631,17 @@ def load(org, tasks=True):
     from .models import Acknowledgement, Assignment, Function, Hat, Person, Responsibility, Task
 
     functions = _rows(
-        FunctionRow,
+        FunctionData,
         Function.objects.for_org(org)
         .order_by("position", "name", "id")
         .values_list("id", "name", "parent_id", "head_id"),
     )
     people = _rows(
-        PersonRow,
+        PersonData,
         Person.objects.for_org(org).order_by("name", "id").values_list("id", "name", "active"),
     )
     hats = _rows(
-        HatRow,
+        HatData,
         Hat.objects.for_org(org)
         .order_by("function_id", "position", "title", "id")
         .values_list("id", "title", "function_id", "purpose", "revision", "reports_to_id"),
@@ -651,7 +651,7 @@ def load(org, tasks=True):
     active = {p.id for p in people if p.active}
     new = tuple.__new__
     wears = [
-        new(WearRow, row)
+        new(WearData, row)
         for row in Assignment.objects.for_org(org)
         .filter(ended__isnull=True)
         .order_by("id")
@@ -675,7 +675,7 @@ def load(org, tasks=True):
         data.tasks = data.cells = None
         return data
     data.tasks = _rows(
-        TaskRow,
+        TaskData,
         Task.objects.for_org(org)
         .order_by("area__position", "area_id", "position", "id")
         .values_list("id", "name"),

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from roles import health as hc
 from roles import raci
-from roles.health import FunctionRow, HatRow, OrgData, PersonRow, TaskRow, Thresholds, WearRow
+from roles.health import FunctionData, HatData, OrgData, PersonData, TaskData, Thresholds, WearData
 
 FUNCTIONS = range(1, 6)
 PEOPLE = range(10, 20)
@@ -33,7 +33,7 @@ def organisations(draw):
     some_hat = st.sampled_from(hat_ids) if hat_ids else st.nothing()
     some_task = st.sampled_from(task_ids) if task_ids else st.nothing()
     functions = [
-        FunctionRow(
+        FunctionData(
             f,
             f"Function {f}",
             draw(st.none() | some_function),
@@ -43,11 +43,11 @@ def organisations(draw):
     ]
     # Equal names on purpose: the order falls back to the id.
     people = [
-        PersonRow(p, draw(st.sampled_from(["Anna", "Bo", "Åsa", "anna"])), draw(st.booleans()))
+        PersonData(p, draw(st.sampled_from(["Anna", "Bo", "Åsa", "anna"])), draw(st.booleans()))
         for p in person_ids
     ]
     hats = [
-        HatRow(
+        HatData(
             h,
             f"Hat {h}",
             draw(some_function),
@@ -61,7 +61,7 @@ def organisations(draw):
     if hat_ids and person_ids:
         wears = draw(
             st.lists(
-                st.builds(WearRow, some_hat, some_person, st.sampled_from([None, 10, 60, 100])),
+                st.builds(WearData, some_hat, some_person, st.sampled_from([None, 10, 60, 100])),
                 max_size=14,
             )
         )
@@ -73,7 +73,7 @@ def organisations(draw):
     thresholds = Thresholds(
         draw(st.integers(0, 3)), draw(st.integers(0, 2)), draw(st.sampled_from([0, 50, 100]))
     )
-    tasks = [TaskRow(t, f"Task {t}") for t in task_ids]
+    tasks = [TaskData(t, f"Task {t}") for t in task_ids]
     return OrgData(functions, people, hats, wears, tasks, cells, acks, thresholds)
 
 

@@ -79,13 +79,13 @@ def delete_function(function):
 
 # The function page -------------------------------------------------------------
 @dataclass
-class TaskRow:
+class DutyRow:
     task: object
     cells: list = field(default_factory=list)  # (hat, "A/R", url)
 
 
 @dataclass
-class AreaGroup:
+class DutyArea:
     name: str
     tasks: list = field(default_factory=list)
 
@@ -109,7 +109,7 @@ class FunctionPage:
     hats: list
     people: list  # [(person, [hat titles], url)]
     children: list  # Function rows, head preloaded, with .hat_count
-    areas: list  # AreaGroup
+    areas: list  # DutyArea
 
 
 # The function page is opened daily by the managers of large organisations:
@@ -229,12 +229,12 @@ def duty_groups(hats, rows, links):
 
 
 def group_by_area(tasks, cells_of):
-    """[AreaGroup] in area order (tasks without an area last), tasks in order."""
+    """[DutyArea] in area order (tasks without an area last), tasks in order."""
     groups, current, current_id = [], None, object()
     for task in sorted(tasks.values(), key=task_order):
         if current is None or current_id != task.area_id:
             current_id = task.area_id
-            current = AreaGroup(task.area.name if task.area else _("Without area"))
+            current = DutyArea(task.area.name if task.area else _("Without area"))
             groups.append(current)
-        current.tasks.append(TaskRow(task, cells_of.get(task.id, [])))
+        current.tasks.append(DutyRow(task, cells_of.get(task.id, [])))
     return groups

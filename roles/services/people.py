@@ -92,7 +92,7 @@ def ack_status(hat, person_id, latest):
 # Person view: what am I responsible for ------------------------------------------
 @dataclass
 class Duties:
-    # AreaGroup of TaskRow(task, cells=[(hat, "A/R", url)])
+    # DutyArea of DutyRow(task, cells=[(hat, "A/R", url)])
     areas: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)  # {"A": n, "R": n, "C": n, "I": n} distinct tasks
     total: int = 0

@@ -32,7 +32,7 @@ CHART_BOXES = 30
 WEARER_LIMIT = 12
 
 
-class Links(links.Links):
+class MapLinks(links.Links):
     """The organisation's URLs (roles.links), and where each gap is fixed."""
 
     def new_hat(self, function_id):
@@ -364,7 +364,7 @@ def org_map(request):
 
 def map_context(acc):
     org = acc.org
-    links = Links(org.slug)
+    links = MapLinks(org.slug)
     # Members see the chart and their own unconfirmed hats, not the checks:
     # the tasks and letters are read only for managers.
     data = hc.load(org, tasks=acc.is_manager)
@@ -424,7 +424,7 @@ def workload(request):
 def workload_context(acc):
     data = hc.load(acc.org)
     rows = hc.workload(data)
-    links = Links(acc.org.slug)
+    links = MapLinks(acc.org.slug)
     # Bars are scaled to the largest value on the page, or the threshold if larger.
     limits = data.thresholds
     top_share = max([limits.overload_share] + [r.share for r in rows])
