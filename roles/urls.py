@@ -4,7 +4,7 @@ block below."""
 
 from django.urls import include, path, register_converter
 
-from .views import functions, hats, home, interchange, map, me, people
+from .views import functions, hats, home, interchange, map, me, people, tasks
 from .views import matrix as matrix_views
 
 app_name = "roles"
@@ -60,16 +60,16 @@ org_patterns = [
     path("matrix/", matrix_views.matrix, name="matrix"),
     path("matrix/cell/", matrix_views.matrix_cell, name="matrix-cell"),
     path("matrix/undo/", matrix_views.matrix_undo, name="matrix-undo"),
-    path("matrix/tasks/new/", matrix_views.task_create, name="task-create"),
-    path("matrix/tasks/<id:task_id>/", matrix_views.task_detail, name="task-detail"),
-    path("matrix/tasks/<id:task_id>/edit/", matrix_views.task_edit, name="task-edit"),
-    path("matrix/tasks/<id:task_id>/delete/", matrix_views.task_delete, name="task-delete"),
-    path("matrix/tasks/<id:task_id>/move/", matrix_views.task_move, name="task-move"),
-    path("matrix/areas/", matrix_views.area_list, name="area-list"),
-    path("matrix/areas/new/", matrix_views.area_create, name="area-create"),
-    path("matrix/areas/<id:area_id>/edit/", matrix_views.area_edit, name="area-edit"),
-    path("matrix/areas/<id:area_id>/delete/", matrix_views.area_delete, name="area-delete"),
-    path("matrix/areas/<id:area_id>/move/", matrix_views.area_move, name="area-move"),
+    path("matrix/tasks/new/", tasks.task_create, name="task-create"),
+    path("matrix/tasks/<id:task_id>/", tasks.task_detail, name="task-detail"),
+    path("matrix/tasks/<id:task_id>/edit/", tasks.task_edit, name="task-edit"),
+    path("matrix/tasks/<id:task_id>/delete/", tasks.task_delete, name="task-delete"),
+    path("matrix/tasks/<id:task_id>/move/", tasks.task_move, name="task-move"),
+    path("matrix/areas/", tasks.area_list, name="area-list"),
+    path("matrix/areas/new/", tasks.area_create, name="area-create"),
+    path("matrix/areas/<id:area_id>/edit/", tasks.area_edit, name="area-edit"),
+    path("matrix/areas/<id:area_id>/delete/", tasks.area_delete, name="area-delete"),
+    path("matrix/areas/<id:area_id>/move/", tasks.area_move, name="area-move"),
     # interchange
     path("matrix/import/", interchange.matrix_import, name="matrix-import"),
     path("matrix/import/apply/", interchange.matrix_import_apply, name="matrix-import-apply"),
