@@ -123,6 +123,16 @@ def expected_overloaded(data):
     return [(person_id, reasons) for _w, _n, person_id, reasons in sorted(rows) if reasons]
 
 
+def comes_back(node, parent_of):
+    """True when following `parent_of` from `node` leads back to it."""
+    step = parent_of.get(node)
+    for _ in parent_of:
+        if step == node:
+            return True
+        step = parent_of.get(step)
+    return False
+
+
 def expected(data):
     """{check key: (passing, total, [(kind, id, group, person id)])}."""
     worn = {w.hat_id for w in data.wears}
@@ -162,14 +172,6 @@ def expected(data):
 
     failing = expected_overloaded(data)
     out["overload"] = [("person", p, "", p) for p, _r in failing], len(active)
-
-    def comes_back(node, parent_of):
-        step = parent_of.get(node)
-        for _ in parent_of:
-            if step == node:
-                return True
-            step = parent_of.get(step)
-        return False
 
     parent_of = {f.id: f.parent_id for f in data.functions}
     boss_of = {h.id: h.reports_to_id for h in data.hats}

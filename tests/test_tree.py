@@ -21,6 +21,7 @@ from roles.services import hats as hat_services
 from . import factories as f
 from .conftest import client_for
 from .test_hats import edit_data
+from .test_health_rules import comes_back
 
 # The walkers ------------------------------------------------------------------
 
@@ -41,16 +42,8 @@ def test_depth_first_lists_every_node_once_parents_first(parent_of):
 
 @given(parents)
 def test_cycles_are_exactly_the_nodes_that_come_back(parent_of):
-    def comes_back(node):
-        step = parent_of.get(node)
-        for _ in parent_of:
-            if step == node:
-                return True
-            step = parent_of.get(step)
-        return False
-
     on_loops = [n for loop in tree.cycles(parent_of) for n in loop]
-    assert sorted(on_loops) == sorted(n for n in parent_of if comes_back(n))
+    assert sorted(on_loops) == sorted(n for n in parent_of if comes_back(n, parent_of))
 
 
 @given(parents, st.integers(1, 8))
