@@ -4,7 +4,7 @@ block below."""
 
 from django.urls import include, path, register_converter
 
-from .views import functions, hats, home, interchange, map, me, people, tasks
+from .views import functions, hat_editor, hats, home, interchange, map, me, people, tasks
 from .views import matrix as matrix_views
 
 app_name = "roles"
@@ -37,17 +37,17 @@ org_patterns = [
     # hats
     path("hats/<id:hat_id>/", hats.hat_detail, name="hat-detail"),
     path("hats/<id:hat_id>.pdf", hats.hat_pdf, name="hat-pdf"),
-    path("hats/<id:hat_id>/edit/", hats.hat_edit, name="hat-edit"),
-    path("hats/<id:hat_id>/duties/", hats.hat_duty_add, name="hat-duty-add"),
+    path("hats/<id:hat_id>/edit/", hat_editor.hat_edit, name="hat-edit"),
+    path("hats/<id:hat_id>/duties/", hat_editor.hat_duty_add, name="hat-duty-add"),
     path(
         "hats/<id:hat_id>/duties/<id:task_id>/remove/",
-        hats.hat_duty_remove,
+        hat_editor.hat_duty_remove,
         name="hat-duty-remove",
     ),
-    path("hats/<id:hat_id>/wearers/", hats.hat_wearer_add, name="hat-wearer-add"),
+    path("hats/<id:hat_id>/wearers/", hat_editor.hat_wearer_add, name="hat-wearer-add"),
     path(
         "hats/<id:hat_id>/wearers/<id:assignment_id>/end/",
-        hats.hat_wearer_end,
+        hat_editor.hat_wearer_end,
         name="hat-wearer-end",
     ),
     path("hats/<id:hat_id>/publish/", hats.hat_publish, name="hat-publish"),
