@@ -6,40 +6,16 @@ from functools import cached_property, wraps
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
-from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .links import Links
 from .models import Function, Person
 from .prepared import Prepared
+from .tree import descendants, headed_and_below_sql
 
 ADMIN, MANAGER, MEMBER = Person.ADMIN, Person.MANAGER, Person.MEMBER
 RANK = {MEMBER: 0, MANAGER: 1, ADMIN: 2}
-
-# The functions a manager heads and everything below them (org, person, org);
-# a constant with parameters only. See Access.may_edit_hat_expression.
-MANAGED_FUNCTIONS_SQL = (
-    "WITH RECURSIVE managed(id) AS ("
-    "SELECT id FROM roles_function WHERE org_id = %s AND head_id = %s "
-    "UNION SELECT f.id FROM roles_function f INNER JOIN managed m ON f.parent_id = m.id "
-    "WHERE f.org_id = %s) SELECT id FROM managed"
-)
-
-
-def subtree_ids(parent_of, roots):
-    """Ids of `roots` and everything below them, given {id: parent_id}."""
-    children = {}
-    for node, parent in parent_of.items():
-        children.setdefault(parent, []).append(node)
-    found, stack = set(), [r for r in roots if r in parent_of]
-    while stack:
-        node = stack.pop()
-        if node in found:
-            continue
-        found.add(node)
-        stack.extend(children.get(node, ()))
-    return found
 
 
 class Access:
@@ -98,7 +74,7 @@ class Access:
             return frozenset(r[0] for r in rows)
         parent_of = {fid: parent for fid, parent, _ in rows}
         heads = [fid for fid, _, head in rows if head == self.person.id]
-        return frozenset(subtree_ids(parent_of, heads))
+        return frozenset(descendants(parent_of, heads))
 
     # Predicates -----------------------------------------------------------
     def can_edit_function(self, function):
@@ -124,10 +100,10 @@ class Access:
         `function_field` is a hat's function, so that a hat and the answer come in
         one query without loading the function tree. For managers the functions
         they head and everything below them, as a recursive subquery (UNION stops
-        at a cycle, as `subtree_ids` does)."""
+        at a cycle, see roles.tree)."""
         if self.is_admin or not self.is_manager:
             return Value(self.is_admin, output_field=BooleanField())
-        managed = RawSQL(MANAGED_FUNCTIONS_SQL, (self.org.id, self.person.id, self.org.id))  # noqa: S611  # nosec B611
+        managed = headed_and_below_sql(self.org.id, self.person.id)
         return ExpressionWrapper(Q(**{f"{function_field}__in": managed}), BooleanField())
 
     @property
@@ -152,15 +128,8 @@ class Access:
         return self.is_admin
 
     @property
-    def can_export(self):
-        return True
-
-    @property
     def can_change_settings(self):
         return self.is_admin
-
-    def can_acknowledge(self, person):
-        return person.id == self.person.id
 
 
 def _member_of(slug: str, user_id: int):

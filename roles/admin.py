@@ -4,7 +4,6 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from . import models as m
-from .services import task_status
 
 
 @admin.register(m.User)
@@ -73,9 +72,9 @@ class HatAdmin(OrgAdmin):
         # Their letters go too: keep the tasks' status counts (Hat.delete does
         # the same for one hat).
         with transaction.atomic():
-            tasks = task_status.lock_hats_and_their_tasks(queryset.values_list("pk", flat=True))
+            tasks = m.Task.objects.lock_for_hats(queryset.values_list("pk", flat=True))
             super().delete_queryset(request, queryset)
-            task_status.refresh(tasks)
+            m.Task.objects.refresh_status(tasks)
 
 
 @admin.register(m.Assignment)
@@ -130,9 +129,9 @@ class ResponsibilityAdmin(OrgAdmin):
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             tasks = list(queryset.values_list("task_id", flat=True))
-            task_status.lock(tasks)
+            m.Task.objects.lock(tasks)
             super().delete_queryset(request, queryset)
-            task_status.refresh(tasks)
+            m.Task.objects.refresh_status(tasks)
 
 
 @admin.register(m.CellChange)

@@ -31,11 +31,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from . import raci
-from .access import id_param, subtree_ids
+from .access import id_param
 from .models import Area, Assignment, Function, Hat, Person, Responsibility, Task
 from .prepared import Prepared
 from .services.cells import RowState
 from .templatetags.rows import wearer_names
+from .tree import depth_first, descendants
 
 PER_PAGE = 50
 MAX_COLUMNS = 40
@@ -379,25 +380,9 @@ class Matrix:
 
 def functions_in_tree_order(functions):
     """[(Function, depth)] depth-first, siblings by (position, name)."""
-    ids = {f.id for f in functions}
-    children = defaultdict(list)
-    # Sorted once in reverse, so that each list of children pops in order.
-    for f in sorted(functions, key=lambda f: (f.position, f.name.lower(), f.id), reverse=True):
-        children[f.parent_id if f.parent_id in ids else None].append(f)
-    out, seen = [], set()
-    stack = [(f, 0) for f in children[None]]
-    while stack:
-        f, depth = stack.pop()
-        if f.id in seen:
-            continue
-        seen.add(f.id)
-        out.append((f, depth))
-        if f.id in children:
-            stack += [(c, depth + 1) for c in children[f.id]]
-    for f in functions:  # anything left in a cycle still gets a place
-        if f.id not in seen:
-            out.append((f, 0))
-    return out
+    ordered = sorted(functions, key=lambda f: (f.position, f.name.lower(), f.id))
+    by_id = {f.id: f for f in ordered}
+    return [(by_id[fid], depth) for fid, depth in depth_first((f.id, f.parent_id) for f in ordered)]
 
 
 def read_row(task, hat_ids=(), access=None):
@@ -631,7 +616,7 @@ def read_columns(org, filters, person_id):
     if filters.function and filters.function not in all_hats:
         filters.function = None
     if filters.function:
-        allowed = subtree_ids({f.id: f.parent_id for f in functions}, [filters.function])
+        allowed = descendants({f.id: f.parent_id for f in functions}, [filters.function])
         counts = {fid: n for fid, n in counts.items() if fid in allowed}
     matching = sum(counts.values())
     filters.cpage = min(filters.cpage, max(1, -(-matching // MAX_COLUMNS)))

@@ -115,7 +115,7 @@ class TaskStatus:
 def status_counts(cells):
     """(cells with A, cells with R, cells in an unusual combination) of one
     task from the letter sets of its cells: all its status depends on, and
-    what each task row stores (see roles.services.task_status)."""
+    what each task row stores (see roles.models.raci.TaskQuerySet)."""
     a_count = r_count = unusual = 0
     for letters in cells:
         letters = frozenset(letters)

@@ -183,8 +183,6 @@ def test_member_edits_nothing(world):
     assert access.managed_function_ids == frozenset()
     assert not access.can_edit_hat(world.hat)
     assert not access.can_manage_people
-    assert access.can_acknowledge(world.member)
-    assert not access.can_acknowledge(world.manager)
 
 
 def test_admin_edits_everything(world):

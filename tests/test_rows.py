@@ -3,7 +3,7 @@ markup the templates had, every value escaped."""
 
 from django.utils import translation
 
-from roles.services.functions import AreaGroup, TaskRow
+from roles.services.functions import DutyArea, DutyRow
 from roles.services.hats import AreaRef, TaskRef
 from roles.templatetags import rows
 
@@ -43,7 +43,7 @@ def test_snapshot_rows_escape_and_fill_a_missing_area():
 
 
 def test_person_rows_span_a_task_over_its_hats():
-    group = AreaGroup("A", [TaskRow(TASK, [(Hat(), "A", "/h/1/"), (Hat(), "C", "/h/2/")])])
+    group = DutyArea("A", [DutyRow(TASK, [(Hat(), "A", "/h/1/"), (Hat(), "C", "/h/2/")])])
     html = rows.person_duty_rows(group)
     assert html.count("<tr>") == 2 and html.count("rowspan") == 1
     assert '<td rowspan="2">&lt;script&gt;' in html
@@ -51,7 +51,7 @@ def test_person_rows_span_a_task_over_its_hats():
 
 
 def test_function_rows_list_each_hat_with_its_letters():
-    group = AreaGroup("A", [TaskRow(LONE, [(Hat(), "A", "/h/1/"), (Hat(), "R", "/h/2/")])])
+    group = DutyArea("A", [DutyRow(LONE, [(Hat(), "A", "/h/1/"), (Hat(), "R", "/h/2/")])])
     html = rows.function_task_rows(group)
     assert html.startswith("<tr><td>Utan område</td><td>")
     assert html.count("text-nowrap") == 2 and "</span>; <span" in html

@@ -1,4 +1,4 @@
-"""Each task's stored status counts (roles.services.task_status) agree with its
+"""Each task's stored status counts (Task.objects.refresh_status) agree with its
 letters after every way letters are written, and the matrix built on them
 shows what the letters say on every page, whatever the filters."""
 
@@ -21,13 +21,14 @@ import roles.matrix as matrix
 from bench.generate import generate_size
 from roles import models as m
 from roles import raci
-from roles.access import Access, subtree_ids
+from roles.access import Access
 from roles.interchange import importer
 from roles.interchange.backup import export_org, import_org
 from roles.interchange.reader import read_sheet
+from roles.models.raci import TaskQuerySet
 from roles.services import hats as hat_services
-from roles.services import task_status
 from roles.services.cells import set_cell
+from roles.tree import descendants
 
 from . import factories as f
 
@@ -36,7 +37,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 def assert_stored(org):
     """Every task's stored counts are those of its letters."""
-    assert task_status.mismatches(org) == {}
+    assert m.Task.objects.for_org(org).status_mismatches() == {}
 
 
 def stored(task):
@@ -247,7 +248,7 @@ def organisations(draw):
             for letter in draw(st.sampled_from(["", "", "", "R", "A", "AR", "C", "RC"])):
                 letters.append(m.Responsibility(org=org, task=task, hat=hat, letter=letter))
     m.Responsibility.objects.bulk_create(letters)
-    task_status.refresh_org(org)
+    m.Task.objects.for_org(org).refresh_status()
     filters = {
         "function": draw(st.sampled_from([None, *[fn.id for fn in functions]])),
         "area": draw(st.sampled_from([None, matrix.NO_AREA, *[a.id for a in areas]])),
@@ -297,7 +298,7 @@ def expected(org, filters):
     functions = list(m.Function.objects.for_org(org))
     allowed = None
     if filters["function"]:
-        allowed = subtree_ids({fn.id: fn.parent_id for fn in functions}, [filters["function"]])
+        allowed = descendants({fn.id: fn.parent_id for fn in functions}, [filters["function"]])
     columns = []
     for function, _depth in matrix.functions_in_tree_order(functions):
         if allowed is not None and function.id not in allowed:
@@ -367,15 +368,15 @@ def test_a_cell_written_while_its_hat_is_deleted_leaves_no_stale_count(monkeypat
     other = f.TaskFactory(org=world.org, area=world.area, name="Annan")
     f.ResponsibilityFactory(org=world.org, task=world.task, hat=doomed, letter="C")
     read, written = threading.Event(), threading.Event()
-    original = task_status.tasks_of_hats
+    original = TaskQuerySet.ids_of_hats
 
-    def slow(ids):
-        found = original(ids)
+    def slow(self, ids):
+        found = original(self, ids)
         read.set()
         written.wait(3)  # the cell write below gets its chance here
         return found
 
-    monkeypatch.setattr(task_status, "tasks_of_hats", slow)
+    monkeypatch.setattr(TaskQuerySet, "ids_of_hats", slow)
     errors = []
 
     def delete():
@@ -401,16 +402,16 @@ def test_a_cell_written_while_its_hat_is_deleted_leaves_no_stale_count(monkeypat
         t.join(30)
     assert not m.Hat.objects.filter(pk=doomed.pk).exists()
     assert not m.Responsibility.objects.filter(hat_id=doomed.pk).exists()
-    assert task_status.mismatches(world.org) == {}
+    assert m.Task.objects.for_org(world.org).status_mismatches() == {}
 
 
 def test_refresh_command_repairs_counts_that_drifted(world):
     m.Task.objects.filter(pk=world.task.pk).update(a_count=5, r_count=0, unusual_count=2)
-    assert task_status.mismatches(world.org)
+    assert m.Task.objects.for_org(world.org).status_mismatches()
     out = io.StringIO()
     call_command("refresh_task_status", world.org.slug, stdout=out)
     assert f"{world.org.slug}: 1 task(s) recounted" in out.getvalue()
-    assert task_status.mismatches(world.org) == {}
+    assert m.Task.objects.for_org(world.org).status_mismatches() == {}
     with pytest.raises(CommandError):
         call_command("refresh_task_status", "no-such-org", stdout=out)
 

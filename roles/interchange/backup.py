@@ -15,8 +15,9 @@ from decimal import Decimal
 from django.apps import apps
 from django.db import models, transaction
 
-from ..models import Organisation, User
-from ..services import task_status
+from .. import tree
+from ..models import Organisation, OrgOwned, Task, User
+from ..models.base import refuse_cross_org
 
 FORMAT, VERSION = "hatta-org", 1
 ORG_FIELDS = ("name", "language", "max_accountable", "max_hats", "overload_share", "created")
@@ -216,7 +217,10 @@ def import_org(document, slug=None, replace=False):
                     else:
                         setattr(obj, field.attname, value_for(field, value))
                 objects.append((item["ref"], obj, deferred))
-            created = model._base_manager.bulk_create([obj for _ref, obj, _d in objects])
+            rows = [obj for _ref, obj, _d in objects]
+            if issubclass(model, OrgOwned):
+                refuse_cross_org(rows)
+            created = model._base_manager.bulk_create(rows)
             for (ref, _obj, deferred), row in zip(objects, created, strict=True):
                 pk_of[model][ref] = row.pk
                 if deferred:
@@ -224,13 +228,31 @@ def import_org(document, slug=None, replace=False):
         for model, row, deferred in later:
             for attname, (target, ref) in deferred.items():
                 setattr(row, attname, pk_of.get(target, {}).get(ref))
+            if issubclass(model, OrgOwned):
+                refuse_cross_org([row], deferred)
             model._base_manager.filter(pk=row.pk).update(
                 **{attname: getattr(row, attname) for attname in deferred}
             )
+        refuse_loops(org, model_list)
         # The tasks' status counts follow from the letters just restored,
         # whatever the document says of them (or if it is older than they are).
-        task_status.refresh_org(org)
+        Task.objects.for_org(org).refresh_status()
     return org
+
+
+def refuse_loops(org, model_list):
+    """A link of a row to another of its kind (a function's parent, the hat
+    a hat reports to) may not come round to the row again."""
+    for model in model_list:
+        for field in links(model):
+            if field.related_model is not model:
+                continue
+            rows = model._base_manager.filter(org=org).values_list("pk", field.attname)
+            loops = tree.cycles(dict(rows))
+            if loops:
+                raise BackupError(
+                    f"{table_name(model)}: {field.name} goes round in a loop ({len(loops[0])} rows)"
+                )
 
 
 def delete_org(org):

@@ -2,15 +2,15 @@
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import raci
+from .. import raci, tree
 from ..links import Links
-from ..models import Assignment, Function, Hat, Responsibility
+from ..models import Assignment, Function, Hat, Organisation, Responsibility
 from ..overview import HatNode
 from ..prepared import Prepared
 from .hats import LETTER_COLUMNS, read_letters, task_order
@@ -20,30 +20,29 @@ class FunctionNotEmpty(Exception):
     """A function that still has hats or sub-functions cannot be deleted."""
 
 
-def ancestor_ids(parent_of, function_id):
-    """Ids above `function_id`, nearest first, given {id: parent_id}. Stops on a cycle."""
-    out, seen = [], {function_id}
-    node = parent_of.get(function_id)
-    while node is not None and node not in seen:
-        out.append(node)
-        seen.add(node)
-        node = parent_of.get(node)
-    return out
-
-
-def would_cycle(org, function, new_parent):
-    """True when placing `function` below `new_parent` makes it its own ancestor."""
+def check_parent(org, function, new_parent):
+    """Refuse to place `function` below itself or one of its own sub-functions."""
     if function.pk is None or new_parent is None:
-        return False
-    if new_parent.pk == function.pk:
-        return True
+        return
     parent_of = dict(Function.objects.for_org(org).values_list("id", "parent_id"))
-    return function.pk in ancestor_ids(parent_of, new_parent.pk)
+    if tree.would_cycle(parent_of, function.pk, new_parent.pk):
+        raise ValidationError(
+            _(
+                "A function cannot be placed below itself or one of its own "
+                "sub-functions. Choose another parent."
+            ),
+            code="cycle",
+        )
 
 
 @transaction.atomic
 def save_function(function):
-    """Create or update; the form has validated name, parent and head."""
+    """Create or update; the form has validated name, parent and head. A move
+    is checked again under the organisation's lock, so two moves at once
+    cannot close a loop between them (ValidationError)."""
+    if function.pk is not None and function.parent_id is not None:
+        Organisation.objects.select_for_update().filter(pk=function.org_id).exists()
+        check_parent(function.org, function, function.parent)
     if function.pk is None and function.parent_id is not None:
         last = (
             Function.objects.for_org(function.org)
@@ -80,13 +79,13 @@ def delete_function(function):
 
 # The function page -------------------------------------------------------------
 @dataclass
-class TaskRow:
+class DutyRow:
     task: object
     cells: list = field(default_factory=list)  # (hat, "A/R", url)
 
 
 @dataclass
-class AreaGroup:
+class DutyArea:
     name: str
     tasks: list = field(default_factory=list)
 
@@ -110,23 +109,16 @@ class FunctionPage:
     hats: list
     people: list  # [(person, [hat titles], url)]
     children: list  # Function rows, head preloaded, with .hat_count
-    areas: list  # AreaGroup
+    areas: list  # DutyArea
 
 
 # The function page is opened daily by the managers of large organisations:
 # its queries are prepared (compiled once, see roles/prepared.py), each keyed by
 # the organisation and the function.
-# A function and every function above it, nearest first; UNION stops at a cycle.
-ANCESTORS_SQL = (
-    "WITH RECURSIVE up(id, parent_id) AS ("
-    "SELECT id, parent_id FROM roles_function WHERE id = %s AND org_id = %s "
-    "UNION SELECT f.id, f.parent_id FROM roles_function f INNER JOIN up ON f.id = up.parent_id "
-    "WHERE f.org_id = %s) SELECT id FROM up"
-)
 function_chain = Prepared(
     lambda org_id, function_id: Function.objects.filter(
         org_id=org_id,
-        id__in=RawSQL(ANCESTORS_SQL, (function_id, org_id, org_id)),  # noqa: S611  # nosec B611
+        id__in=tree.chain_sql(org_id, function_id),
     ).values_list("id", "parent_id", "name", "head_id", "head__name")
 )
 function_hats = Prepared(
@@ -178,7 +170,7 @@ def function_page(org, function, access=None):
         )
     by_id = {row[0]: row for row in chain}
     parent_of = {row[0]: row[1] for row in chain}
-    above = ancestor_ids(parent_of, function.id)
+    above = tree.ancestors(parent_of, function.id)
     path = [(fid, by_id[fid][2]) for fid in reversed(above)]
     holder = None
     for fid in [function.id, *above]:
@@ -237,12 +229,12 @@ def duty_groups(hats, rows, links):
 
 
 def group_by_area(tasks, cells_of):
-    """[AreaGroup] in area order (tasks without an area last), tasks in order."""
+    """[DutyArea] in area order (tasks without an area last), tasks in order."""
     groups, current, current_id = [], None, object()
     for task in sorted(tasks.values(), key=task_order):
         if current is None or current_id != task.area_id:
             current_id = task.area_id
-            current = AreaGroup(task.area.name if task.area else _("Without area"))
+            current = DutyArea(task.area.name if task.area else _("Without area"))
             groups.append(current)
-        current.tasks.append(TaskRow(task, cells_of.get(task.id, [])))
+        current.tasks.append(DutyRow(task, cells_of.get(task.id, [])))
     return groups

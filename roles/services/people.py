@@ -16,7 +16,6 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from .. import raci
-from ..access import subtree_ids
 from ..links import Links
 from ..models import (
     KPI,
@@ -32,6 +31,7 @@ from ..models import (
 )
 from ..prepared import Prepared
 from ..revisions import diff_snapshots
+from ..tree import descendants
 from .functions import group_by_area
 from .hats import LETTER_COLUMNS, read_letters, snapshot_from
 
@@ -92,7 +92,7 @@ def ack_status(hat, person_id, latest):
 # Person view: what am I responsible for ------------------------------------------
 @dataclass
 class Duties:
-    # AreaGroup of TaskRow(task, cells=[(hat, "A/R", url)])
+    # DutyArea of DutyRow(task, cells=[(hat, "A/R", url)])
     areas: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)  # {"A": n, "R": n, "C": n, "I": n} distinct tasks
     total: int = 0
@@ -141,7 +141,7 @@ def people_ids(org, function_id=None):
     if function_id is None:
         return ids
     tree = list(Function.objects.for_org(org).values_list("id", "parent_id", "head_id"))
-    inside = subtree_ids({fid: parent for fid, parent, _ in tree}, [function_id])
+    inside = descendants({fid: parent for fid, parent, _ in tree}, [function_id])
     keep = set(
         Assignment.objects.for_org(org)
         .filter(ended__isnull=True, hat__function_id__in=inside)

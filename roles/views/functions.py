@@ -1,6 +1,7 @@
 """The function page and the function writes (create, edit, move, delete)."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -42,13 +43,17 @@ def function_detail(request, function_id):
 
 
 def save_form(request, form):
-    """Save a valid form; a name the database refuses goes back to the form."""
+    """Save a valid form; a name the database refuses, or a move that another
+    one made meanwhile into a loop, goes back to the form."""
     function = form.save(commit=False)
     try:
         with transaction.atomic():
             services.save_function(function)
     except IntegrityError:
         form.name_taken()
+        return None
+    except ValidationError as error:
+        form.add_error("parent", error)
         return None
     return function
 

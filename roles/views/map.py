@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import health as hc
-from .. import links
+from .. import links, tree
 from ..access import org_view
 from ..forms.org import ThresholdsForm
 from ..models import HealthSnapshot
@@ -32,7 +32,7 @@ CHART_BOXES = 30
 WEARER_LIMIT = 12
 
 
-class Links(links.Links):
+class MapLinks(links.Links):
     """The organisation's URLs (roles.links), and where each gap is fixed."""
 
     def new_hat(self, function_id):
@@ -150,24 +150,12 @@ def chart(data, index, links, access):
     hc.Index of `data`); "add a hat" where the caller may add one."""
     show_gaps = access.is_manager
     functions, names = index.functions, index.names
-    kids, roots = {}, []
-    for f in data.functions:
-        if f.parent_id != f.id and f.parent_id in functions:
-            kids.setdefault(f.parent_id, []).append(f.id)
-        else:
-            roots.append(f.id)
-
-    # Depths, guarding against a corrupt cycle; functions only reachable through one are dropped.
-    seen, stack, order, depth_of, children = set(), [(r, 0) for r in roots], [], {}, {}
-    while stack:
-        fid, depth = stack.pop()
-        if fid in seen:
-            continue
-        seen.add(fid)
-        order.append(fid)
-        depth_of[fid] = depth
-        children[fid] = [c for c in kids.get(fid, ()) if c not in seen]
-        stack.extend((c, depth + 1) for c in children[fid])
+    order = tree.depth_first((f.id, f.parent_id) for f in data.functions)
+    depth_of = dict(order)
+    children, roots = {fid: [] for fid, _depth in order}, []
+    for fid, depth in order:  # siblings in the order of data.functions
+        (children[functions[fid].parent_id] if depth else roots).append(fid)
+    order = [fid for fid, _depth in order]
     limit = visible_depth(list(depth_of.values()))
     below, cut = {}, False
     for fid in reversed(order):  # children before their parents
@@ -376,7 +364,7 @@ def org_map(request):
 
 def map_context(acc):
     org = acc.org
-    links = Links(org.slug)
+    links = MapLinks(org.slug)
     # Members see the chart and their own unconfirmed hats, not the checks:
     # the tasks and letters are read only for managers.
     data = hc.load(org, tasks=acc.is_manager)
@@ -436,7 +424,7 @@ def workload(request):
 def workload_context(acc):
     data = hc.load(acc.org)
     rows = hc.workload(data)
-    links = Links(acc.org.slug)
+    links = MapLinks(acc.org.slug)
     # Bars are scaled to the largest value on the page, or the threshold if larger.
     limits = data.thresholds
     top_share = max([limits.overload_share] + [r.share for r in rows])
