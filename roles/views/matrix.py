@@ -87,6 +87,7 @@ def matrix(request):
     filters = Filters.from_query(request.GET)
     data = build_matrix(acc, filters)
     slug = acc.org.slug
+    csv_url = reverse("roles:matrix-csv", kwargs={"org": slug})
     cell_url = reverse("roles:matrix-cell", kwargs={"org": slug})
     query = urlencode(filters.query())
     empty = CellView.empty_label()
@@ -134,8 +135,8 @@ def matrix(request):
             "notice": notice,
             "can_edit_rows": acc.can_edit_matrix_rows,
             "export_xlsx": reverse("roles:matrix-xlsx", kwargs={"org": slug}),
-            "export_csv": reverse("roles:matrix-csv", kwargs={"org": slug}),
-            "export_csv_other": other_csv(reverse("roles:matrix-csv", kwargs={"org": slug})),
+            "export_csv": csv_url,
+            "export_csv_other": other_csv(csv_url),
             "import_url": (
                 reverse("roles:matrix-import", kwargs={"org": slug}) if acc.can_import else None
             ),
