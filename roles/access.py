@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404
 
 from .links import Links
 from .models import Function, Person
-from .prepared import Prepared
 from .tree import descendants, headed_and_below_sql
 
 ADMIN, MANAGER, MEMBER = Person.ADMIN, Person.MANAGER, Person.MEMBER
@@ -132,28 +131,24 @@ class Access:
         return self.is_admin
 
 
-def _member_of(slug: str, user_id: int):
-    # One Person per (organisation, user): the first is the only one.
-    return Person.objects.select_related("org").filter(
-        org__slug=slug, user_id=user_id, active=True
-    )[:1]
-
-
-# Every organisation page asks this first: compiled once, not per request.
-member_of = Prepared(_member_of)
-function_links = Prepared(
-    lambda org_id: Function.objects.filter(org_id=org_id).values_list("id", "parent_id", "head_id")
-)
+def function_links(org_id):
+    """(id, parent id, head id) of every function of the organisation."""
+    return list(Function.objects.filter(org_id=org_id).values_list("id", "parent_id", "head_id"))
 
 
 def resolve(request, slug):
     """Return the caller's Access for organisation `slug`, or raise 404. One query."""
     if not request.user.is_authenticated:
         raise Http404
-    found = member_of(str(slug), request.user.id)
-    if not found:
+    # One Person per (organisation, user): the first is the only one.
+    person = (
+        Person.objects.select_related("org")
+        .filter(org__slug=slug, user_id=request.user.id, active=True)
+        .first()
+    )
+    if person is None:
         raise Http404
-    return Access(found[0])
+    return Access(person)
 
 
 def org_view(level=MEMBER):

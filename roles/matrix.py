@@ -1,4 +1,4 @@
-"""The RACI matrix as one prepared structure: areas → task rows × function
+"""The RACI matrix as one structure: areas → task rows × function
 groups → hat columns, with each cell's letters, each row's status and each
 column's counts. A fixed number of queries whatever the size of the
 organisation; templates only walk the result."""
@@ -33,7 +33,6 @@ from django.utils.translation import gettext as _
 from . import raci
 from .access import id_param
 from .models import Area, Assignment, Function, Hat, Person, Responsibility, Task
-from .prepared import Prepared
 from .services.cells import RowState
 from .templatetags.rows import wearer_names
 from .tree import depth_first, descendants
@@ -535,39 +534,14 @@ def task_counts(org_id, narrowed=None):
     )
 
 
-# The queries every matrix page runs whatever its filters, compiled once per
-# database connection (roles.prepared); the others depend on what it shows.
-active_person = Prepared(
-    lambda org_id, person_id: (
-        Person.objects.filter(org_id=org_id, pk=person_id, active=True)
-        .order_by()
-        .values_list("pk", "name")[:1]
-    )
-)
-some_wearers = Prepared(
-    lambda org_id: (
-        Person.objects.filter(org_id=org_id, active=True)
-        .filter(wears_a_hat(org_id))
-        .order_by()
-        .values_list("pk", "name")[: PERSON_SELECT_LIMIT + 1]
-    )
-)
-all_function_rows = Prepared(lambda org_id: function_rows(org_id))
-function_rows_for = Prepared(lambda org_id, person_id: function_rows(org_id, person_id))
-areas_in_order = Prepared(
-    lambda org_id: (
-        Area.objects.filter(org_id=org_id)
-        .order_by("position", "id")
-        .values_list("id", "name", "position")
-    )
-)
-all_task_counts = Prepared(lambda org_id: task_counts(org_id))
-
-
 def chosen_person(org, person_id):
     """(id, name) of an active person of the organisation, or None."""
-    found = active_person(org.id, person_id)
-    return found[0] if found else None
+    return (
+        Person.objects.filter(org_id=org.id, pk=person_id, active=True)
+        .order_by()
+        .values_list("pk", "name")
+        .first()
+    )
 
 
 def person_options(org, chosen):
@@ -576,7 +550,12 @@ def person_options(org, chosen):
     whether there are too many wearers for a <select> (the list is then cut
     short). One query, which stops after PERSON_SELECT_LIMIT + 1 wearers:
     sorting every wearer by name would read them all."""
-    people = some_wearers(org.id)
+    people = list(
+        Person.objects.filter(org_id=org.id, active=True)
+        .filter(wears_a_hat(org.id))
+        .order_by()
+        .values_list("pk", "name")[: PERSON_SELECT_LIMIT + 1]
+    )
     if len(people) > PERSON_SELECT_LIMIT:
         return [], True
     if chosen and chosen not in people:
@@ -606,7 +585,7 @@ def read_columns(org, filters, person_id):
 
     Returns (functions in tree order, all hats, matching hats, the page's
     [(function, depth, hat)], {hat id: [Wearer]}); clamps filters.cpage."""
-    rows = function_rows_for(org.id, person_id) if person_id else all_function_rows(org.id)
+    rows = function_rows(org.id, person_id)
     functions, all_hats, counts = [], {}, {}
     for fid, name, parent_id, position, n, *mine in rows:
         functions.append(FunctionRow(fid, name, parent_id, position))
@@ -665,7 +644,12 @@ def read_rows(org, filters, person_id):
     Returns (areas, {status key: tasks}, all tasks, matching tasks, the page's
     tasks as (id, name, area id, position, *status counts)); clamps filters.page
     and filters.area."""
-    areas = [AreaRow(*row) for row in areas_in_order(org.id)]
+    areas = [
+        AreaRow(*row)
+        for row in Area.objects.filter(org_id=org.id)
+        .order_by("position", "id")
+        .values_list("id", "name", "position")
+    ]
     if isinstance(filters.area, int) and filters.area not in {a.id for a in areas}:
         filters.area = None
     narrowed = Q()
@@ -682,7 +666,7 @@ def read_rows(org, filters, person_id):
     if filters.problems:
         narrowed &= ~COMPLETE_Q
     names = ["total", *PROBLEM_Q, "loose", "matching"]
-    found = list(task_counts(org.id, narrowed)) if narrowed else all_task_counts(org.id)
+    found = list(task_counts(org.id, narrowed))
     counted = dict(zip(names, found[0], strict=False)) if found else dict.fromkeys(names, 0)
     total = counted["total"]
     counted[raci.COMPLETE] = total - sum(counted[key] for key in PROBLEM_Q)

@@ -1,4 +1,4 @@
-"""Prepared structures for the organisation's tree of functions → hats → wearers.
+"""Plain structures for the organisation's tree of functions → hats → wearers.
 A fixed number of queries whatever the size; templates only walk the result."""
 
 from dataclasses import dataclass, field

@@ -1,4 +1,4 @@
-"""Functions: the page's prepared structure, and the writes (create, edit, move, delete)."""
+"""Functions: what the function page shows, and the writes (create, edit, move, delete)."""
 
 from dataclasses import dataclass, field
 
@@ -12,7 +12,6 @@ from .. import raci, tree
 from ..links import Links
 from ..models import Assignment, Function, Hat, Organisation, Responsibility
 from ..overview import HatNode
-from ..prepared import Prepared
 from .hats import LETTER_COLUMNS, read_letters, task_order
 
 
@@ -112,35 +111,32 @@ class FunctionPage:
     areas: list  # DutyArea
 
 
-# The function page is opened daily by the managers of large organisations:
-# its queries are prepared (compiled once, see roles/prepared.py), each keyed by
-# the organisation and the function.
-function_chain = Prepared(
-    lambda org_id, function_id: Function.objects.filter(
+def function_chain(org_id, function_id):
+    """(id, parent id, name, head id, head's name) of the function and every
+    function above it."""
+    return Function.objects.filter(
         org_id=org_id,
         id__in=tree.chain_sql(org_id, function_id),
     ).values_list("id", "parent_id", "name", "head_id", "head__name")
-)
-function_hats = Prepared(
-    # The function's hats and its children's: through the function ids, so both
-    # are index lookups (an OR across the join would read every hat).
-    lambda org_id, function_id: Hat.objects.filter(
+
+
+def function_hats(org_id, function_id):
+    """The function's hats and its children's: through the function ids, so
+    both are index lookups (an OR across the join would read every hat)."""
+    return Hat.objects.filter(
         org_id=org_id,
         function_id__in=Function.objects.filter(
             Q(id=function_id) | Q(parent_id=function_id), org_id=org_id
         ).values("id"),
     ).only("id", "title", "function_id", "position", "revision", "purpose")
-)
-function_children = Prepared(
-    lambda org_id, function_id: Function.objects.filter(
-        org_id=org_id, parent_id=function_id
-    ).select_related("head")
-)
-function_wearers = Prepared(
-    # Through the function's hats (of this organisation, as their wearers
-    # are): filtering the wearers by organisation makes PostgreSQL read every
-    # wearer of it instead of the few of these hats.
-    lambda org_id, function_id: (
+
+
+def function_wearers(org_id, function_id):
+    """The current, active wearers of the function's own hats. Through the
+    hats (of this organisation, as their wearers are): filtering the wearers
+    by organisation makes PostgreSQL read every wearer of it instead of the
+    few of these hats."""
+    return (
         Assignment.objects.filter(
             hat__in=Hat.objects.filter(org_id=org_id, function_id=function_id).values("id"),
             ended__isnull=True,
@@ -149,12 +145,6 @@ function_wearers = Prepared(
         .select_related("person")
         .order_by("person__name")
     )
-)
-function_duties = Prepared(
-    lambda org_id, function_id: Responsibility.objects.filter(
-        org_id=org_id, hat__function_id=function_id, letter__in=("R", "A")
-    ).values_list(*LETTER_COLUMNS)
-)
 
 
 def function_page(org, function, access=None):
@@ -163,7 +153,7 @@ def function_page(org, function, access=None):
     last item of a tuple), made without reversing a URL per row. `access`
     learns the functions above read here, so its edit rights cost no query."""
     links = Links(org.slug)
-    chain = function_chain(org.id, function.id)
+    chain = list(function_chain(org.id, function.id))
     if access is not None:
         access.know_ancestors(
             function.id, [(fid, parent, head) for fid, parent, _n, head, _h in chain]
@@ -178,11 +168,13 @@ def function_page(org, function, access=None):
             holder = (by_id[fid][3], by_id[fid][4])
             break
     hat_counts = {}
-    hats = function_hats(org.id, function.id)
+    hats = list(function_hats(org.id, function.id))
     own_hats = [h for h in hats if h.function_id == function.id]
     for h in hats:
         hat_counts[h.function_id] = hat_counts.get(h.function_id, 0) + 1
-    children = function_children(org.id, function.id)
+    children = list(
+        Function.objects.filter(org_id=org.id, parent_id=function.id).select_related("head")
+    )
     for child in children:
         child.hat_count = hat_counts.get(child.id, 0)
         child.url = links.function(child.id)
@@ -195,7 +187,10 @@ def function_page(org, function, access=None):
     for h in own_hats:
         h.url = links.hat(h.id)
     rows = [HatNode(h, by_hat.get(h.id, [])) for h in own_hats]
-    areas = duty_groups(own_hats, function_duties(org.id, function.id), links)
+    duties = Responsibility.objects.filter(
+        org_id=org.id, hat__function_id=function.id, letter__in=("R", "A")
+    ).values_list(*LETTER_COLUMNS)
+    areas = duty_groups(own_hats, duties, links)
     return FunctionPage(
         function=function,
         path=path,

@@ -24,7 +24,6 @@ from ..models import (
     Responsibility,
     Task,
 )
-from ..prepared import Prepared
 from ..revisions import item_text
 from .cells import set_cell
 
@@ -73,15 +72,11 @@ def read_letters(rows):
     return cells, tasks
 
 
-# Read on every hat page and every revision: compiled once (see roles/prepared.py).
-letters_of_hat = Prepared(
-    lambda hat_id: Responsibility.objects.filter(hat_id=hat_id).values_list(*LETTER_COLUMNS)
-)
-
-
 def hat_letters(hat):
     """({task_id: set(letters)}, {task_id: TaskRef}) of one hat. One query."""
-    cells, tasks = read_letters(letters_of_hat(hat.id))
+    cells, tasks = read_letters(
+        Responsibility.objects.filter(hat_id=hat.id).values_list(*LETTER_COLUMNS)
+    )
     return cells.get(hat.id, {}), tasks
 
 

@@ -1,4 +1,4 @@
-"""People: the people list and person view (prepared structures), and the writes
+"""People: the people list and person view, and the writes
 (add, edit, invite, deactivate)."""
 
 from dataclasses import dataclass, field
@@ -29,7 +29,6 @@ from ..models import (
     Responsibility,
     User,
 )
-from ..prepared import Prepared
 from ..revisions import diff_snapshots
 from ..tree import descendants
 from .functions import group_by_area
@@ -354,61 +353,43 @@ def _worn(person_id):
     return Assignment.objects.filter(person_id=person_id, ended__isnull=True).values("hat_id")
 
 
-# My hats is the page staff open most: its queries are prepared (compiled once,
-# see roles/prepared.py), each keyed by the organisation and the person.
-worn_assignments = Prepared(
-    lambda org_id, person_id: (
-        Assignment.objects.filter(org_id=org_id, person_id=person_id, ended__isnull=True)
-        .select_related("hat__function", "hat__reports_to")
-        .order_by("hat__function__name", "hat__title")
-    )
-)
-worn_revisions = Prepared(
-    lambda org_id, person_id: HatRevision.objects.filter(
-        org_id=org_id, hat_id__in=_worn(person_id), number=F("hat__revision")
-    )
-)
-worn_acknowledgements = Prepared(
-    lambda org_id, person_id: Acknowledgement.objects.filter(
-        org_id=org_id, person_id=person_id, hat_id__in=_worn(person_id)
-    ).select_related("revision")
-)
-worn_kpis = Prepared(
-    lambda org_id, person_id: KPI.objects.filter(hat__org_id=org_id, hat_id__in=_worn(person_id))
-)
-worn_checklists = Prepared(
-    lambda org_id, person_id: ChecklistItem.objects.filter(
-        hat__org_id=org_id, hat_id__in=_worn(person_id)
-    )
-)
-worn_letters = Prepared(
-    lambda org_id, person_id: Responsibility.objects.filter(
-        org_id=org_id, hat_id__in=_worn(person_id)
-    ).values_list(*LETTER_COLUMNS)
-)
-
-
 def my_hats(org, person):
     """Every hat `person` wears now, as they read it, with their confirmation
     status and what changed since the revision they confirmed; and the tasks
     they hold letters for. Six queries whatever the size (one when they wear no hat)."""
-    assignments = worn_assignments(org.id, person.id)
+    worn_now = _worn(person.id)
+    assignments = list(
+        Assignment.objects.filter(org_id=org.id, person_id=person.id, ended__isnull=True)
+        .select_related("hat__function", "hat__reports_to")
+        .order_by("hat__function__name", "hat__title")
+    )
     if not assignments:
         return [], duties_from_cells([], {}, {}, org.slug)
     hats = [a.hat for a in assignments]
-    current = {r.hat_id: r for r in worn_revisions(org.id, person.id)}
+    current = {
+        r.hat_id: r
+        for r in HatRevision.objects.filter(
+            org_id=org.id, hat_id__in=worn_now, number=F("hat__revision")
+        )
+    }
     confirmed = {}
-    for ack in worn_acknowledgements(org.id, person.id):
+    for ack in Acknowledgement.objects.filter(
+        org_id=org.id, person_id=person.id, hat_id__in=worn_now
+    ).select_related("revision"):
         best = confirmed.get(ack.hat_id)
         if best is None or ack.revision.number > best[0].revision.number:
             confirmed[ack.hat_id] = (ack, ack.revision)
     # Always read, so the page runs the same queries whatever is published.
     kpis, checklists = {}, {}
-    for kpi in worn_kpis(org.id, person.id):
+    for kpi in KPI.objects.filter(hat__org_id=org.id, hat_id__in=worn_now):
         kpis.setdefault(kpi.hat_id, []).append(kpi)
-    for item in worn_checklists(org.id, person.id):
+    for item in ChecklistItem.objects.filter(hat__org_id=org.id, hat_id__in=worn_now):
         checklists.setdefault(item.hat_id, []).append(item)
-    cells, tasks = read_letters(worn_letters(org.id, person.id))
+    cells, tasks = read_letters(
+        Responsibility.objects.filter(org_id=org.id, hat_id__in=worn_now).values_list(
+            *LETTER_COLUMNS
+        )
+    )
     worn = []
     for a in assignments:
         hat = a.hat

@@ -31,7 +31,6 @@ from ..models import (
     HatChange,
     HatRevision,
 )
-from ..prepared import Prepared
 from ..revisions import LABELS, diff_snapshots
 from ..services import hats as service
 from .downloads import download
@@ -43,22 +42,26 @@ KPI_FIELDS = ("name", "target", "unit", "period")
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 
-# The hat page is the page wearers open most: its queries are prepared
-# (compiled once) rather than compiled on every request.
-hat_in_org = Prepared(
-    # With the date of its current revision: all the page shows of the revision.
-    lambda org_id, hat_id: HAT_QS.filter(org_id=org_id, pk=hat_id).annotate(
-        revision_created=Subquery(
-            HatRevision.objects.filter(hat_id=OuterRef("pk"), number=OuterRef("revision"))
-            .order_by("pk")
-            .values("created")[:1]
+def hat_in_org(org_id, hat_id):
+    """The hat with the date of its current revision (all the page shows of
+    the revision), or None."""
+    return (
+        HAT_QS.filter(org_id=org_id, pk=hat_id)
+        .annotate(
+            revision_created=Subquery(
+                HatRevision.objects.filter(hat_id=OuterRef("pk"), number=OuterRef("revision"))
+                .order_by("pk")
+                .values("created")[:1]
+            )
         )
+        .first()
     )
-)
-hat_assignments = Prepared(
-    # Every wearer, past and present, with whether they confirmed revision
-    # `number` (the current one) of the hat.
-    lambda hat_id, number: (
+
+
+def hat_assignments(hat_id, number):
+    """Every wearer, past and present, with whether they confirmed revision
+    `number` (the current one) of the hat."""
+    return (
         Assignment.objects.filter(hat_id=hat_id)
         .select_related("person")
         .annotate(
@@ -70,23 +73,18 @@ hat_assignments = Prepared(
         )
         .order_by("started", "id")
     )
-)
-hat_revision = Prepared(
-    lambda hat_id, number: (
-        HatRevision.objects.filter(hat_id=hat_id, number=number)
-        .select_related("author")
-        .order_by("pk")[:1]
-    )
-)
-hat_history = Prepared(
-    lambda hat_id: HatChange.objects.filter(hat_id=hat_id).select_related("author")[:50]
-)
+
+
 # A hat's KPIs and checklist, each in order, in one query.
 KPIRow = namedtuple("KPIRow", "name target unit period")
 ChecklistRow = namedtuple("ChecklistRow", "text")
 _BLANK = Value("", output_field=CharField())
-hat_lists = Prepared(
-    lambda hat_id: (
+
+
+def hat_lists(hat_id):
+    """(kind, position, id, name or text, target, unit, period) of the hat's
+    KPIs (kind 0) and checklist items (kind 1), in order."""
+    return (
         KPI.objects.filter(hat_id=hat_id)
         .order_by()
         .annotate(kind=Value(0))
@@ -100,22 +98,19 @@ hat_lists = Prepared(
         )
         .order_by("kind", "position", "id")
     )
-)
+
+
 # The revision a hat page shows: its number and date.
 RevisionRef = namedtuple("RevisionRef", "number created")
-hat_handovers = Prepared(
-    lambda hat_id: Handover.objects.filter(hat_id=hat_id).select_related("outgoing", "incoming")
-)
 
 
 def find_hat(request, hat_id, edit=False):
     """The organisation's hat `hat_id` (404 otherwise); with `edit`, 403 unless
     the caller may edit it."""
     hat_id = id_param(hat_id)
-    found = hat_in_org(request.access.org.id, hat_id) if hat_id else []
-    if not found:
+    hat = hat_in_org(request.access.org.id, hat_id) if hat_id else None
+    if hat is None:
         raise Http404
-    hat = found[0]
     if edit:
         deny_unless(request.access.can_edit_hat(hat))
     return hat
@@ -130,7 +125,7 @@ class AreaDuties:
 
 @dataclass
 class Sheet:
-    """Everything the hat page shows, prepared in a fixed number of queries."""
+    """Everything the hat page shows, read in a fixed number of queries."""
 
     hat: Hat
     areas: list  # AreaDuties for R/A tasks, in area order
@@ -176,7 +171,7 @@ def hat_sheet(hat, history=50):
             areas[key].duties.append((task, text))
         else:
             involved.append((task, text))
-    assignments = hat_assignments(hat.id, hat.revision)
+    assignments = list(hat_assignments(hat.id, hat.revision))
     wearers = [a for a in assignments if a.ended is None and a.person.active]
     past = sorted(
         (a for a in assignments if a.ended is not None), key=lambda a: a.ended, reverse=True
@@ -187,9 +182,17 @@ def hat_sheet(hat, history=50):
             if hat.revision_created is not None:
                 revision = RevisionRef(hat.revision, hat.revision_created)
         else:
-            found = hat_revision(hat.id, hat.revision)
-            revision = found[0] if found else None
-    changes = hat_history(hat.id)[:history] if history else []
+            revision = (
+                HatRevision.objects.filter(hat_id=hat.id, number=hat.revision)
+                .select_related("author")
+                .order_by("pk")
+                .first()
+            )
+    changes = (
+        list(HatChange.objects.filter(hat_id=hat.id).select_related("author")[:history])
+        if history
+        else []
+    )
     kpis, checklist = [], []
     for kind, _position, _id, text, target, unit, period in hat_lists(hat.id):
         if kind == 0:
@@ -206,7 +209,9 @@ def hat_sheet(hat, history=50):
         past=past,
         revision=revision,
         acks=[(a.person, bool(revision and a.confirmed)) for a in wearers],
-        handovers=hat_handovers(hat.id),
+        handovers=list(
+            Handover.objects.filter(hat_id=hat.id).select_related("outgoing", "incoming")
+        ),
         history=[(c, history_label(c)) for c in changes],
     )
 
