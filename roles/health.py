@@ -6,10 +6,8 @@ without a database; `load(org)` reads that data in a fixed number of queries
 whatever the size of the organisation.
 """
 
-import gc
 import heapq
 from collections import Counter, defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
@@ -617,10 +615,8 @@ def evaluate(data, index=None, limit=None):
 
 
 def _rows(row_type, queryset):
-    """Named tuples of `row_type` from a values_list queryset, built without
-    the argument parsing of row_type(*row), which costs more than the tuple."""
-    new = tuple.__new__
-    return [new(row_type, row) for row in queryset]
+    """Named tuples of `row_type` from a values_list queryset."""
+    return [row_type._make(row) for row in queryset]
 
 
 def load(org, tasks=True):
@@ -649,9 +645,8 @@ def load(org, tasks=True):
     # Wears of active people, told apart with the people just read (an
     # assignment's person is of its organisation) rather than by a join in SQL.
     active = {p.id for p in people if p.active}
-    new = tuple.__new__
     wears = [
-        new(WearData, row)
+        WearData._make(row)
         for row in Assignment.objects.for_org(org)
         .filter(ended__isnull=True)
         .order_by("id")
@@ -688,24 +683,6 @@ def load(org, tasks=True):
         .values_list("task_id", "hat_id", "letter")
     )
     return data
-
-
-@contextmanager
-def gc_paused():
-    """Pause the cyclic garbage collector while a large organisation's rows are
-    read and checked and its page rendered. They are tens of thousands of
-    tuples and sets without cycles, so the collector's passes over them (a
-    third of the map's CPU at 10,000 people) find nothing; reference counting
-    still frees everything. The pause is for the whole process, for the length
-    of one request. Re-enabled afterwards only if it was on, so nesting is
-    harmless."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def health_of(org):

@@ -4,7 +4,8 @@ import pytest
 
 from roles import models as m
 from roles.access import Access
-from roles.matrix import MAX_COLUMNS, PER_PAGE, Filters, build_matrix
+from roles.matrix.filters import MAX_COLUMNS, PER_PAGE, Filters
+from roles.matrix.page import build_matrix
 
 from . import factories as f
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from roles import models as m
 from roles.access import Access
-from roles.matrix import MAX_COLUMNS, PER_PAGE
+from roles.matrix.filters import MAX_COLUMNS, PER_PAGE
 from roles.services import matrix as services
 
 from . import factories as f

@@ -17,7 +17,6 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import roles.matrix as matrix
 from bench.generate import generate_size
 from roles import models as m
 from roles import raci
@@ -25,6 +24,11 @@ from roles.access import Access
 from roles.interchange import importer
 from roles.interchange.backup import export_org, import_org
 from roles.interchange.reader import read_sheet
+from roles.matrix import page as matrix_page
+from roles.matrix import queries as matrix_queries
+from roles.matrix.filters import NO_AREA, Filters
+from roles.matrix.page import build_matrix
+from roles.matrix.queries import functions_in_tree_order
 from roles.models.raci import TaskQuerySet
 from roles.services import hats as hat_services
 from roles.services.cells import set_cell
@@ -251,7 +255,7 @@ def organisations(draw):
     m.Task.objects.for_org(org).refresh_status()
     filters = {
         "function": draw(st.sampled_from([None, *[fn.id for fn in functions]])),
-        "area": draw(st.sampled_from([None, matrix.NO_AREA, *[a.id for a in areas]])),
+        "area": draw(st.sampled_from([None, NO_AREA, *[a.id for a in areas]])),
         "person": draw(st.sampled_from([None, *[p.id for p in people]])),
         "problems": draw(st.booleans()),
     }
@@ -286,7 +290,7 @@ def expected(org, filters):
         cells = letters.get(task_id, {})
         status = raci.task_status(cells.values())
         totals[status.key] += 1
-        if filters["area"] == matrix.NO_AREA and area_id is not None:
+        if filters["area"] == NO_AREA and area_id is not None:
             continue
         if isinstance(filters["area"], int) and area_id != filters["area"]:
             continue
@@ -300,7 +304,7 @@ def expected(org, filters):
     if filters["function"]:
         allowed = descendants({fn.id: fn.parent_id for fn in functions}, [filters["function"]])
     columns = []
-    for function, _depth in matrix.functions_in_tree_order(functions):
+    for function, _depth in functions_in_tree_order(functions):
         if allowed is not None and function.id not in allowed:
             continue
         for hat in m.Hat.objects.filter(function=function).order_by("position", "title", "id"):
@@ -316,13 +320,15 @@ def expected(org, filters):
 @given(case=organisations(), data=st.data())
 def test_every_page_of_the_matrix_shows_what_the_letters_say(monkeypatch, case, data):
     org, admin_person, filters = case
-    monkeypatch.setattr(matrix, "PER_PAGE", data.draw(st.integers(1, 4)))
-    monkeypatch.setattr(matrix, "MAX_COLUMNS", data.draw(st.integers(1, 3)))
+    per_page, per_column_page = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 3))
+    for module in (matrix_page, matrix_queries):  # where the page sizes are read
+        monkeypatch.setattr(module, "PER_PAGE", per_page)
+        monkeypatch.setattr(module, "MAX_COLUMNS", per_column_page)
     rows, columns, totals, letters = expected(org, filters)
     access = Access(admin_person)
 
     def build(**page):
-        return matrix.build_matrix(access, matrix.Filters(**filters, **page))
+        return build_matrix(access, Filters(**filters, **page))
 
     first = build()
     assert first.status_totals == totals

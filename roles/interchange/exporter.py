@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from .. import tree
-from ..matrix import NO_AREA, Filters
+from ..matrix.filters import NO_AREA, Filters
 from ..models import Area, Assignment, Function, Hat, Person, Responsibility, Task
 from ..raci import CHOICES, STATUS_LABELS, format_cell, task_status
 

@@ -88,17 +88,6 @@ class DutyArea:
     name: str
     tasks: list = field(default_factory=list)
 
-    @property
-    def lines(self):
-        """One (task, rowspan, letters, hat, url) per cell of a person's duties,
-        rowspan on a task's first line only (0 after): a flat loop renders
-        several times faster than a loop in a loop."""
-        for row in self.tasks:
-            span = len(row.cells)
-            for hat, letters, url in row.cells:
-                yield row.task, span, letters, hat, url
-                span = 0
-
 
 @dataclass
 class FunctionPage:

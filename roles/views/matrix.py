@@ -9,24 +9,15 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import raci
 from ..access import deny_unless, get_in_org, id_param, org_view
 from ..forms.matrix import CellForm
-from ..matrix import (
-    CellView,
-    Filters,
-    build_matrix,
-    cell_renderer,
-    counts_html,
-    hat_head_html,
-    status_html,
-    task_row_html,
-    text,
-)
+from ..matrix.cells import CellView, cell_renderer
+from ..matrix.filters import Filters
+from ..matrix.page import build_matrix
 from ..models import Hat, Responsibility, Task
 from ..services import matrix as services
 from .interchange import csv_separator
@@ -61,21 +52,6 @@ def back_to_matrix(request):
     return redirect(matrix_url(request.access.org.slug, filters_of(request.POST.get("q"))))
 
 
-def options_html(options, selected):
-    """<option>s of a filter, built here: a large organisation has thousands of
-    people, and the template language (or format_html) is slow at that."""
-    # Safe: values are ids and every label is escaped.
-    return mark_safe(  # noqa: S308  # nosec B308 B703
-        "".join(
-            [
-                f'<option value="{value}"{" selected" if value == selected else ""}>'
-                f"{text(label)}</option>"
-                for value, label in options
-            ]
-        )
-    )
-
-
 def letters_text(letters):
     return raci.format_cell(letters) or _("empty")
 
@@ -90,27 +66,10 @@ def matrix(request):
     csv_url = reverse("roles:matrix-csv", kwargs={"org": slug})
     cell_url = reverse("roles:matrix-cell", kwargs={"org": slug})
     query = urlencode(filters.query())
-    empty = CellView.empty_label()
-    # One reverse() for all rows: "…/tasks/0/" → "…/tasks/".
-    tasks_url = reverse("roles:task-detail", kwargs={"org": slug, "task_id": 0})[:-2]
-    cells = cell_renderer(data.columns, empty)
-    # Each part is already safe (see roles.matrix); this only joins them.
+    cells = cell_renderer(data.columns, CellView.empty_label())
     for group in data.groups:
-        group.html = mark_safe(  # noqa: S308  # nosec B308 B703
-            "".join(
-                [
-                    task_row_html(
-                        row.task,
-                        f"{tasks_url}{row.task.id}/",
-                        row.status,
-                        cells(row.task, row.letters),
-                    )
-                    for row in group.rows
-                ]
-            )
-        )
-    hat_heads = mark_safe("".join([hat_head_html(c) for c in data.columns]))  # noqa: S308  # nosec B308 B703
-    counts = mark_safe("".join([counts_html(c.hat.id, c.counts) for c in data.columns]))  # noqa: S308  # nosec B308 B703
+        for row in group.rows:
+            row.cells = cells(row.task, row.letters)
     notice = (
         request.session.pop(SESSION_NOTICE, None) if SESSION_NOTICE in request.session else None
     )
@@ -119,12 +78,7 @@ def matrix(request):
         "roles/matrix.html",
         {
             "m": data,
-            "hat_heads": hat_heads,
-            "counts": counts,
             "q": query,
-            "function_options": options_html(data.function_options, data.filters.function),
-            "area_options": options_html(((a.id, a.name) for a in data.areas), data.filters.area),
-            "person_options": options_html(data.people, data.filters.person),
             "who_links": [
                 (name, "?" + urlencode(filters.query(person=person_id, page=None, cpage=None)))
                 for person_id, name in data.who_matches
@@ -287,9 +241,10 @@ def cell_response(request, outcome, notice):
         "roles/matrix.html#update",
         {
             "cells": cells,
-            "status": status_html(task.id, raci.task_status(outcome.row.values()), oob=True),
+            "task_id": task.id,
+            "status": raci.task_status(outcome.row.values()),
             "counts": [
-                counts_html(h.id, outcome.counts[h.id], oob=True)
+                (h.id, raci.count_items(outcome.counts[h.id]))
                 for h in outcome.hats
                 if h.id in outcome.counts
             ],
