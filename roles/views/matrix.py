@@ -1,10 +1,12 @@
 """The RACI matrix page and its cell edits (htmx and plain form posts); the
 pages of tasks and areas are in views/tasks.py."""
 
+import hashlib
 import json
 
 from django.contrib import messages
 from django.core import signing
+from django.core.cache import cache
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from .. import raci
 from ..access import deny_unless, get_in_org, id_param, org_view
 from ..forms.matrix import CellForm
+from ..forms.widgets import options
 from ..matrix.cells import CellView, cell_renderer
 from ..matrix.filters import Filters
 from ..matrix.page import build_matrix
@@ -27,6 +30,7 @@ SESSION_NOTICE = "matrix_notice"
 # two cells were and became, for whom. Nothing the browser sends is trusted.
 UNDO_SALT = "roles.matrix.undo"
 UNDO_MAX_AGE = 15 * 60  # seconds
+OPTIONS_TTL = 60 * 60  # seconds a filter's options are kept unused
 
 
 def other_csv(url):
@@ -50,6 +54,18 @@ def matrix_url(slug, filters):
 
 def back_to_matrix(request):
     return redirect(matrix_url(request.access.org.slug, filters_of(request.POST.get("q"))))
+
+
+def filter_options(choices, selected):
+    """The <option>s of a filter. A large organisation has hundreds of
+    functions, areas and people, and writing them costs more than the rest of
+    the page: they are kept in the cache under a digest of what they show, so
+    any change to a name or to the list is a new entry (never a stale one)."""
+    choices = list(choices)
+    digest = hashlib.blake2b(repr((choices, selected)).encode(), digest_size=16).hexdigest()
+    return cache.get_or_set(
+        f"matrix-options:{digest}", lambda: options(choices, {str(selected)}), OPTIONS_TTL
+    )
 
 
 def letters_text(letters):
@@ -83,6 +99,9 @@ def matrix(request):
                 (name, "?" + urlencode(filters.query(person=person_id, page=None, cpage=None)))
                 for person_id, name in data.who_matches
             ],
+            "function_options": filter_options(data.function_options, filters.function),
+            "area_options": filter_options([(a.id, a.name) for a in data.areas], filters.area),
+            "person_options": filter_options(data.people, filters.person),
             "cell_url": cell_url,
             "choices": [(c, c or _("empty")) for c in raci.CHOICES],
             "status_labels": raci.STATUS_LABELS,

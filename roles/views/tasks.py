@@ -14,7 +14,7 @@ from .. import raci
 from ..access import deny_unless, get_in_org, id_param, org_view
 from ..forms.matrix import AreaDeleteForm, AreaForm, TaskForm
 from ..interchange import note_label
-from ..matrix import NO_AREA, Filters
+from ..matrix.filters import NO_AREA, Filters
 from ..models import Area, CellChange, Responsibility, Task
 from ..services import matrix as services
 from .matrix import matrix_url
