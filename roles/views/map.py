@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -56,7 +57,7 @@ class HatBox:
     title: str
     href: str | None
     vacant: bool
-    wearers: list  # (name, URL or None, share) of the first WEARER_LIMIT wearers
+    wearers: str  # HTML: the first WEARER_LIMIT wearers, linked (see wearer_list)
     held_by: str = ""  # vacant: the head who holds it from above
     gaps: list = field(default_factory=list)
     more_wearers: int = 0
@@ -127,8 +128,24 @@ def chart_rows(roots):
 
 
 def wearer_list(wears, names, links):
-    """(name, URL, share) of the wearers of one hat, for the chart."""
-    return [(names[w.person_id], links.person(w.person_id), w.share) for w in wears]
+    """The wearers of one hat as the chart shows them: "Name (50 %), …", each
+    name linked. A few tags, written here: a large chart names hundreds of
+    wearers, and a template loop over them costs more than the rest of the page."""
+    return format_html_join(
+        ", ",
+        "{}{}",
+        (
+            (
+                wearer_link(names[w.person_id], links.person(w.person_id)),
+                f" ({w.share} %)" if w.share else "",  # 1–100 (a constraint)
+            )
+            for w in wears
+        ),
+    )
+
+
+def wearer_link(name, href):
+    return format_html('<a href="{}">{}</a>', href, name) if href else name
 
 
 def chart(data, index, links, access):
