@@ -1,6 +1,8 @@
-"""The matrix cells' HTML. Built in Python rather than in a template: a page
-has up to PER_PAGE × MAX_COLUMNS cells (2,000), and a template loop over them
-costs more than the rest of the page (see bench/README.md)."""
+"""The matrix cells' HTML, the one place that writes markup in Python: a page
+has up to PER_PAGE × MAX_COLUMNS cells (2,000). Measured on the benchmark
+machine, 2,000 cells took 1.4 ms here and 114 ms as a template loop, more
+than the rest of the page (see bench/README.md). Only ids, the letters R, A,
+C and I and Django-escaped text go into them."""
 
 from dataclasses import dataclass
 

@@ -102,7 +102,7 @@ def set_cell(task, hat, letters, author=None, note="", *, row=None):
     - The task row is locked (select_for_update) so two concurrent writes to
       one task's cells are serialised and cannot both keep an A.
     - `row`: a RowState the caller read after locking `task` in the transaction
-      it is in now (see roles.matrix.read_row). The lock and the read are then
+      it is in now (see roles.matrix.queries.read_row). The lock and the read are then
       not repeated, and the write joins the caller's transaction without a
       savepoint of its own: if it fails, the caller's work is undone with it.
     - Records a CellChange for each cell that changed (the lost-A cells with a
