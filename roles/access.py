@@ -4,11 +4,14 @@ that every page reuses. The views are the authority; templates only hide buttons
 
 from functools import cached_property, wraps
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 
+from .auth import two_factor_ready
 from .links import Links
 from .models import Function, Person
 from .tree import descendants, headed_and_below_sql
@@ -160,6 +163,16 @@ def org_view(level=MEMBER):
         def wrapper(request, org, *args, **kwargs):
             access = resolve(request, org)
             request.access = access
+            if access.org.require_two_factor and not two_factor_ready(request):
+                messages.warning(
+                    request,
+                    _(
+                        "%(org)s requires two-factor sign-in. Add an authenticator app "
+                        "or a security key to continue."
+                    )
+                    % {"org": access.org.name},
+                )
+                return redirect("mfa_index")
             if not access.at_least(level):
                 raise PermissionDenied
             return view(request, *args, **kwargs)

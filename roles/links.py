@@ -14,6 +14,7 @@ NAV = {
     "csv": "roles:matrix-csv",
     "handbook": "roles:handbook-pdf",
     "settings": "roles:org-settings",
+    "audit": "roles:audit",
 }
 
 

@@ -4,7 +4,18 @@ block below."""
 
 from django.urls import include, path, register_converter
 
-from .views import functions, hat_editor, hats, home, interchange, map, me, people, tasks
+from .views import (
+    audit,
+    functions,
+    hat_editor,
+    hats,
+    home,
+    interchange,
+    map,
+    me,
+    people,
+    tasks,
+)
 from .views import matrix as matrix_views
 
 app_name = "roles"
@@ -85,9 +96,24 @@ org_patterns = [
     path("people/<id:person_id>/deactivate/", people.person_deactivate, name="person-deactivate"),
     # settings
     path("settings/", map.org_settings, name="org-settings"),
+    # audit trail
+    path("audit/", audit.audit_trail, name="audit"),
+    path("audit.csv", audit.audit_csv, name="audit-csv"),
 ]
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path(
+        "invitations/<id:invitation_id>/accept/",
+        home.invitation_answer,
+        {"answer": "accept"},
+        name="invitation-accept",
+    ),
+    path(
+        "invitations/<id:invitation_id>/decline/",
+        home.invitation_answer,
+        {"answer": "decline"},
+        name="invitation-decline",
+    ),
     path("o/<slug:org>/", include(org_patterns)),
 ]

@@ -1,4 +1,5 @@
-"""The organisation's settings: the thresholds of the hatting health checks."""
+"""The organisation's settings: the thresholds of the hatting health checks, and
+whether everyone must sign in with two-factor."""
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -13,7 +14,7 @@ MAXIMA = {"max_accountable": 500, "max_hats": 50, "overload_share": 500}
 class ThresholdsForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["max_accountable", "max_hats", "overload_share"]
+        fields = ["max_accountable", "max_hats", "overload_share", "require_two_factor"]
         help_texts = {
             "max_accountable": _(
                 "A person accountable (A) for more tasks than this is overloaded."
@@ -26,6 +27,7 @@ class ThresholdsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["require_two_factor"].required = False
         for name, top in MAXIMA.items():
             f = self.fields[name]
             f.required = True

@@ -5,7 +5,8 @@ organisation (directly through `org`, or through a required link to such a row)
 is written with all its concrete fields. Rows are numbered 1..n per table in
 primary-key order ("ref"), links are refs, so exporting a restored copy gives
 the same document again apart from the slug. Logins appear only as email and
-name: password hashes never leave the server. See README.md in this folder.
+name: password hashes never leave the server. The audit trail and invitations
+are not part of it. See README.md in this folder.
 """
 
 from contextlib import contextmanager
@@ -16,11 +17,19 @@ from django.apps import apps
 from django.db import models, transaction
 
 from .. import tree
-from ..models import Organisation, OrgOwned, Task, User
+from ..models import AuditEvent, Invitation, Organisation, OrgOwned, Task, User
 from ..models.base import refuse_cross_org
 
 FORMAT, VERSION = "hatta-org", 1
-ORG_FIELDS = ("name", "language", "max_accountable", "max_hats", "overload_share", "created")
+ORG_FIELDS = (
+    "name",
+    "language",
+    "max_accountable",
+    "max_hats",
+    "overload_share",
+    "require_two_factor",
+    "created",
+)
 
 
 class BackupError(ValueError):
@@ -31,7 +40,9 @@ def org_models():
     """Models of one organisation's data, each after the models it needs."""
     found = {}
     for model in apps.get_app_config("roles").get_models():
-        if model in (Organisation, User):
+        # Logins are written as email and name only; the audit trail and
+        # invitations to logins are records about logins, not the organisation's data.
+        if model in (Organisation, User, AuditEvent, Invitation):
             continue
         path = org_path(model, found)
         if path:

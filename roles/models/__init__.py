@@ -1,3 +1,4 @@
+from .accounts import INVITATION_VALID_FOR, AuditEvent, Invitation
 from .base import OrgOwned, OrgQuerySet
 from .functions import Function
 from .hats import (
@@ -14,7 +15,10 @@ from .organisation import Organisation, Person, User
 from .raci import LETTERS, Area, CellChange, HealthSnapshot, Responsibility, Task
 
 __all__ = [
+    "INVITATION_VALID_FOR",
     "LETTERS",
+    "AuditEvent",
+    "Invitation",
     "KPI",
     "Acknowledgement",
     "Area",

@@ -75,6 +75,14 @@ class Organisation(models.Model):
     overload_share = models.PositiveSmallIntegerField(
         _("total share (%) above which a person is overloaded"), default=100
     )
+    require_two_factor = models.BooleanField(
+        _("require two-factor sign-in"),
+        default=False,
+        help_text=_(
+            "Everyone in the organisation must sign in with an authenticator app or a "
+            "security key as well as their password."
+        ),
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

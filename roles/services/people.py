@@ -3,7 +3,6 @@
 
 from dataclasses import dataclass, field
 
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -11,24 +10,26 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from .. import raci
+from .. import audit, raci
+from ..auth import set_password_path
 from ..links import Links
 from ..models import (
     KPI,
     Acknowledgement,
     Assignment,
+    AuditEvent,
     ChecklistItem,
     Function,
     HatChange,
     HatRevision,
+    Invitation,
     Person,
     Responsibility,
     User,
 )
+from ..models.accounts import invitation_expiry
 from ..revisions import diff_snapshots
 from ..tree import descendants
 from .functions import group_by_area
@@ -290,13 +291,14 @@ def deactivate_person(person, author=None):
 
 @transaction.atomic
 def invite_person(request, person):
-    """Give the person a login if they have none and email them a link: a
-    single-use, expiring set-password link, or a sign-in link when the login
-    already has a password."""
+    """Email the person: a new login gets a single-use, expiring set-password
+    link; a login of theirs here gets a sign-in link. A login that already
+    exists elsewhere is not attached: it gets a pending invitation that its owner
+    accepts or declines after signing in. Returns the Invitation or None."""
     locked = Person.objects.select_for_update().select_related("org").get(pk=person.pk)
     if not locked.active:
         raise InviteRefused(_("%(name)s is inactive.") % {"name": locked.name})
-    user = locked.user
+    user, invitation = locked.user, None
     if user is None:
         user = User.objects.filter(email__iexact=locked.email).first()
         if user is not None and (
@@ -310,27 +312,87 @@ def invite_person(request, person):
             user = User(email=locked.email, name=locked.name)
             user.set_unusable_password()
             user.save()
-        Person.objects.filter(pk=locked.pk).update(user=user)
+            Person.objects.filter(pk=locked.pk).update(user=user)
+        else:
+            invitation = pending_invitation(locked, user, request.access.person)
     context = {
         "person": locked,
         "org": locked.org,
         "inviter": request.access.person,
-        "sign_in_url": request.build_absolute_uri(reverse("login")),
+        "invitation": invitation,
+        "sign_in_url": request.build_absolute_uri(reverse("account_login")),
         "set_password_url": "",
     }
-    if not user.has_usable_password():
-        path = reverse(
-            "password_reset_confirm",
-            kwargs={
-                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                "token": default_token_generator.make_token(user),
-            },
-        )
-        context["set_password_url"] = request.build_absolute_uri(path)
+    if invitation is None and not user.has_usable_password():
+        context["set_password_url"] = request.build_absolute_uri(set_password_path(user))
+    send_invitation_email(user.email, context)
+    audit.record(
+        AuditEvent.INVITATION_SENT, request, org=locked.org, detail=f"{locked.name} <{user.email}>"
+    )
+    return invitation
+
+
+def send_invitation_email(to, context):
+    """The one place an invitation is sent."""
     subject = render_to_string("registration/invite_subject.txt", context).strip()
     body = render_to_string("registration/invite_email.txt", context)
-    send_mail(subject, body, None, [user.email])
-    return user
+    send_mail(subject, body, None, [to])
+
+
+def pending_invitation(person, user, inviter):
+    """The person's pending invitation to `user`, made or renewed (a fresh expiry)."""
+    Invitation.objects.filter(person=person, status=Invitation.PENDING).exclude(user=user).delete()
+    invitation, _created = Invitation.objects.update_or_create(
+        person=person,
+        status=Invitation.PENDING,
+        defaults={
+            "org": person.org,
+            "user": user,
+            "invited_by": inviter,
+            "expires": invitation_expiry(),
+        },
+    )
+    return invitation
+
+
+def open_invitations(user):
+    """The login's pending, unexpired invitations, with their organisations."""
+    return list(
+        Invitation.objects.filter(
+            user=user, status=Invitation.PENDING, expires__gt=timezone.now(), person__active=True
+        )
+        .select_related("org", "invited_by")
+        .order_by("org__name")
+    )
+
+
+class InvitationClosed(Exception):
+    pass
+
+
+@transaction.atomic
+def answer_invitation(request, invitation_id, accept):
+    """Accept (the login becomes the person's) or decline the caller's own
+    invitation. Another login's invitation does not exist (Invitation.DoesNotExist)."""
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("org")
+        .get(pk=invitation_id, user=request.user)
+    )
+    if invitation.status != Invitation.PENDING or invitation.expired:
+        raise InvitationClosed(_("This invitation is no longer open."))
+    person = Person.objects.select_for_update().get(pk=invitation.person_id)
+    if accept:
+        taken = Person.objects.filter(org_id=person.org_id, user=request.user).exclude(pk=person.pk)
+        if not person.active or person.user_id is not None or taken.exists():
+            raise InvitationClosed(_("This invitation is no longer open."))
+        Person.objects.filter(pk=person.pk).update(user=request.user)
+    invitation.status = Invitation.ACCEPTED if accept else Invitation.DECLINED
+    invitation.answered = timezone.now()
+    invitation.save(update_fields=["status", "answered"])
+    kind = AuditEvent.INVITATION_ACCEPTED if accept else AuditEvent.INVITATION_DECLINED
+    audit.record(kind, request, org=invitation.org, detail=person.name)
+    return invitation
 
 
 # My hats ------------------------------------------------------------------------------

@@ -16,11 +16,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from .. import audit
 from ..access import ADMIN, org_view
 from ..forms.interchange import ImportForm
 from ..interchange import exporter, handbook, importer
 from ..interchange.reader import Sheet, SheetError, read_sheet
-from ..models import Function
+from ..models import AuditEvent, Function
 from .downloads import download
 
 PREVIEW_ROWS = 500
@@ -107,6 +108,7 @@ def matrix_import_apply(request):
                 status=409,
             )
         summary = importer.apply(plan, author=acc.person)
+        audit.record(AuditEvent.IMPORT, request, org=acc.org, detail=pending["name"])
     except SheetError as exc:
         messages.error(request, str(exc))
         return redirect("roles:matrix-import", org=acc.org.slug)
@@ -143,6 +145,7 @@ def matrix_import_apply(request):
 def matrix_xlsx(request):
     org = request.access.org
     matrix = exporter.build(org, exporter.parse_filters(org, request.GET))
+    audit.record(AuditEvent.EXPORT, request, org=org, detail=f"{org.slug}-matrix.xlsx")
     return download(
         exporter.to_xlsx(matrix),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -169,6 +172,7 @@ def matrix_csv(request):
     org = request.access.org
     matrix = exporter.build(org, exporter.parse_filters(org, request.GET))
     content = exporter.to_csv(matrix, delimiter=csv_separator(request))
+    audit.record(AuditEvent.EXPORT, request, org=org, detail=f"{org.slug}-matrix.csv")
     return download(content, "text/csv; charset=utf-8", f"{org.slug}-matrix.csv")
 
 
@@ -176,6 +180,6 @@ def matrix_csv(request):
 @org_view()
 def handbook_pdf(request):
     org = request.access.org
-    return download(
-        handbook.render_pdf(request, org), "application/pdf", f"{org.slug}-handbook.pdf"
-    )
+    pdf = handbook.render_pdf(request, org)
+    audit.record(AuditEvent.EXPORT, request, org=org, detail=f"{org.slug}-handbook.pdf")
+    return download(pdf, "application/pdf", f"{org.slug}-handbook.pdf")

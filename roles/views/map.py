@@ -13,11 +13,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from .. import audit, links, tree
 from .. import health as hc
-from .. import links, tree
 from ..access import org_view
 from ..forms.org import ThresholdsForm
-from ..models import HealthSnapshot
+from ..models import AuditEvent, HealthSnapshot
 
 TREND_DAYS = 90
 # Offenders listed per check before the list says "and N more" and links to
@@ -460,6 +460,13 @@ def org_settings(request):
     form = ThresholdsForm(request.POST if request.method == "POST" else None, instance=org)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, _("The thresholds were saved."))
+        if "require_two_factor" in form.changed_data:
+            audit.record(
+                AuditEvent.SETTINGS_CHANGED,
+                request,
+                org=org,
+                detail=f"require_two_factor={org.require_two_factor}",
+            )
+        messages.success(request, _("The settings were saved."))
         return redirect("roles:org-settings", org=org.slug)
     return render(request, "roles/settings.html", {"form": form, "nav": "settings"})
