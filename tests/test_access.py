@@ -32,7 +32,7 @@ def test_anonymous_elsewhere_is_sent_to_sign_in(db, url):
     assert "login" in response["Location"]
 
 
-@pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/password_reset/", "/healthz"])
+@pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/password/reset/", "/healthz"])
 def test_public_pages_need_no_sign_in(db, url):
     assert Client().get(url).status_code == 200
 

@@ -52,7 +52,9 @@ def test_generated_logins_sign_in_with_the_known_password(db):
     people = people_of("gen-login")
     assert {p.access for p in people.values()} == {"admin", "manager", "member"}
     client = Client()
-    response = client.post(reverse("login"), {"username": known.member, "password": known.password})
+    response = client.post(
+        reverse("account_login"), {"login": known.member, "password": known.password}
+    )
     assert response.status_code == 302
     assert client.get(reverse("roles:org-map", kwargs={"org": "gen-login"})).status_code == 200
     # The member wears a hat in a function the manager heads or is below it.

@@ -168,7 +168,7 @@ def test_outsider_gets_404(world, as_outsider, name):
 def test_anonymous_is_sent_to_login(world, client, name):
     response = client.get(url(name, world.org))
     assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert response.url.startswith(reverse("account_login"))
 
 
 # Workload ----------------------------------------------------------------------

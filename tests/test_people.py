@@ -270,12 +270,12 @@ def test_invite_creates_a_login_and_sends_a_single_use_link(world, as_admin, cli
     person.refresh_from_db()
     assert person.user is not None and not person.user.has_usable_password()
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["ny@example.com"]
-    link = re.search(r"https?://\S+/accounts/reset/\S+", mailoutbox[0].body).group(0)
+    link = re.search(r"https?://\S+/accounts/password/reset/key/\S+", mailoutbox[0].body).group(0)
     path = link.split("testserver", 1)[1]
     response = client.get(path, follow=True)
     form_url = response.redirect_chain[-1][0]
     response = client.post(
-        form_url, {"new_password1": "en-bra-lösen-42", "new_password2": "en-bra-lösen-42"}
+        form_url, {"password1": "en-bra-lösen-42", "password2": "en-bra-lösen-42"}
     )
     assert response.status_code == 302
     person.user.refresh_from_db()
@@ -289,14 +289,16 @@ def test_invite_of_someone_with_a_login_sends_a_sign_in_link(world, as_admin, ma
     response = as_admin.post(url("person-invite", world, person_id=world.member.id))
     assert response.status_code == 302
     assert "/accounts/login/" in mailoutbox[0].body
-    assert "/accounts/reset/" not in mailoutbox[0].body
+    assert "/accounts/password/reset/" not in mailoutbox[0].body
 
 
-def test_invite_links_an_existing_login_of_the_same_email(world, other_world, as_admin):
+def test_invite_of_an_existing_login_waits_for_its_consent(world, other_world, as_admin):
     person = f.PersonFactory(org=world.org, name="Konsult", email=other_world.member.email)
     as_admin.post(url("person-invite", world, person_id=person.id))
     person.refresh_from_db()
-    assert person.user == other_world.member.user
+    assert person.user is None
+    invitation = m.Invitation.objects.get(person=person)
+    assert invitation.user == other_world.member.user and invitation.status == "pending"
 
 
 def test_invite_access(world, as_manager, as_member, as_outsider, client, mailoutbox):
@@ -368,7 +370,7 @@ def test_adding_with_invite_sends_the_link_at_once(world, as_manager, mailoutbox
     )
     assert "Invitation sent to petra@example.com" in response.text
     assert mailoutbox[0].to == ["petra@example.com"]
-    assert "/accounts/reset/" in mailoutbox[0].body
+    assert "/accounts/password/reset/key/" in mailoutbox[0].body
     assert world.org.name in mailoutbox[0].subject
 
 
