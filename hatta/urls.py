@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 
 from roles.forms import EmailAuthenticationForm
 from roles.views import home
+from roles.views.auth import QueuedPasswordResetView
 
 urlpatterns = [
     path(
@@ -14,6 +15,11 @@ urlpatterns = [
             authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
         ),
         name="login",
+    ),
+    path(
+        "accounts/password_reset/",
+        login_not_required(QueuedPasswordResetView.as_view()),
+        name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -6,6 +6,7 @@ from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.forms import PasswordResetForm
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -75,3 +76,31 @@ class SignInHandler(AxesDatabaseHandler):
             ip_address=address, attempt_time__gte=since
         ).aggregate(n=Sum("failures_since_start"))["n"]
         return failures or 0
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, run in the worker: its email goes through roles.mail
+    (stored, retried while the mail server is down) in the asker's language."""
+
+    language = None
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        from . import mail  # noqa: PLC0415
+
+        mail.send_email(
+            to_email,
+            subject_template_name,
+            email_template_name,
+            context,
+            self.language or settings.LANGUAGE_CODE,
+            html_email_template_name,
+            kind="password_reset",
+        )

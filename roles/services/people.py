@@ -4,11 +4,9 @@
 from dataclasses import dataclass, field
 
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -17,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from .. import raci
 from ..links import Links
+from ..mail import send_email
 from ..models import (
     KPI,
     Acknowledgement,
@@ -25,6 +24,7 @@ from ..models import (
     Function,
     HatChange,
     HatRevision,
+    OutgoingEmail,
     Person,
     Responsibility,
     User,
@@ -328,10 +328,28 @@ def invite_person(request, person):
             },
         )
         context["set_password_url"] = request.build_absolute_uri(path)
-    subject = render_to_string("registration/invite_subject.txt", context).strip()
-    body = render_to_string("registration/invite_email.txt", context)
-    send_mail(subject, body, None, [user.email])
+    # Sent by a job after this transaction commits; the request never waits for
+    # the mail server, and a failure is retried and shown on the person's page.
+    send_email(
+        user.email,
+        "registration/invite_subject.txt",
+        "registration/invite_email.txt",
+        context,
+        locked.org.language,
+        "registration/invite_email.html",
+        org=locked.org,
+        person=locked,
+        kind=INVITE,
+    )
     return user
+
+
+INVITE = "invite"
+
+
+def last_invitation(person):
+    """The person's latest invitation email, or None."""
+    return OutgoingEmail.objects.filter(person=person, kind=INVITE).order_by("-created").first()
 
 
 # My hats ------------------------------------------------------------------------------

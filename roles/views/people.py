@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from .. import mail
 from ..access import deny_unless, get_in_org, org_view
 from ..forms.people import PeopleFilterForm, PersonAddForm, PersonEditForm
 from ..models import Assignment, Person
@@ -88,6 +89,7 @@ def person_detail(request, person_id):
             "is_me": person.id == acc.person.id,
             "can_edit": acc.is_admin,
             "can_invite": can_invite(acc, person) and person.active,
+            "invitation": services.last_invitation(person),
             "nav": "people",
         },
     )
@@ -158,6 +160,20 @@ def invite(request, person):
         return False
     messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
     return True
+
+
+@require_POST
+@org_view("manager")
+def person_invite_retry(request, person_id):
+    """Try the person's undelivered invitation again at once."""
+    acc = request.access
+    person = get_in_org(Person, acc, pk=person_id)
+    deny_unless(can_invite(acc, person))
+    email = services.last_invitation(person)
+    if email is not None and email.state != email.SENT:
+        mail.retry_now(email)
+        messages.info(request, _("Trying to deliver the invitation again."))
+    return redirect("roles:person-detail", org=acc.org.slug, person_id=person.id)
 
 
 @require_POST
