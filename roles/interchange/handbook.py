@@ -6,8 +6,7 @@ import io
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .. import pdf
-from ..access import subtree_ids
+from .. import pdf, tree
 from ..models import Hat, Responsibility
 from ..overview import function_tree, walk
 
@@ -19,7 +18,7 @@ def handbook_rows(org, function=None):
     """[(FunctionNode, [(hat, wearers, kpis, checklist, duties)])] in tree order."""
     nodes = walk(function_tree(org))
     if function is not None:
-        keep = subtree_ids({n.function.id: n.function.parent_id for n in nodes}, [function.id])
+        keep = tree.descendants({n.function.id: n.function.parent_id for n in nodes}, [function.id])
         nodes = [n for n in nodes if n.function.id in keep]
     hats = {
         h.id: h

@@ -11,6 +11,7 @@ from .. import jobs
 from ..access import deny_unless, get_in_org, org_view
 from ..models import Job
 from ..models.jobs import job_storage
+from .downloads import content_disposition
 
 RECENT = 50
 
@@ -58,4 +59,6 @@ def job_download(request, job_id):
         handle = job_storage().open(job.result.name, "rb")
     except FileNotFoundError as exc:
         raise Http404(_("This result has been deleted.")) from exc
-    return FileResponse(handle, as_attachment=True, filename=job.result_name)
+    response = FileResponse(handle)
+    response["Content-Disposition"] = content_disposition(job.result_name)
+    return response
