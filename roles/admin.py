@@ -143,3 +143,24 @@ class CellChangeAdmin(OrgAdmin):
 @admin.register(m.HealthSnapshot)
 class HealthSnapshotAdmin(OrgAdmin):
     list_display = ["org", "date", "score", "passing", "total"]
+
+
+@admin.register(m.Job)
+class JobAdmin(OrgAdmin):
+    list_display = ["id", "kind", "org", "state", "done", "total", "created", "finished"]
+    list_filter = ["state", "kind", "org"]
+    raw_id_fields = ["started_by"]
+    readonly_fields = ["task_id", "heartbeat", "attempts", "fingerprint"]
+
+
+@admin.register(m.OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    list_display = ["to", "kind", "state", "attempts", "created", "sent", "next_try"]
+    list_filter = ["state", "kind"]
+    search_fields = ["to"]
+    raw_id_fields = ["org", "person"]
+
+
+@admin.register(m.WorkerBeat)
+class WorkerBeatAdmin(admin.ModelAdmin):
+    list_display = ["worker_id", "host", "pid", "seen"]

@@ -3,8 +3,9 @@ the brute-force lockout, the set-password link of an invitation, and the
 two-factor requirement."""
 
 from allauth.account import app_settings as account_settings
-from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.utils import user_pk_to_url_str
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
+from allauth.account.forms import ResetPasswordForm
+from allauth.account.utils import filter_users_by_email, user_pk_to_url_str
 from allauth.mfa.models import Authenticator
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off
@@ -16,6 +17,7 @@ from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .models import Person
@@ -139,3 +141,42 @@ def set_password_path(user):
         "account_reset_password_from_key",
         kwargs={"uidb36": user_pk_to_url_str(user), "key": key},
     )
+
+
+class QueuedResetPasswordForm(ResetPasswordForm):
+    """allauth's reset form, with the look-up and the email moved to the worker:
+    the request only queues a job, so its answer and its work are the same for a
+    known and an unknown address, and for a mail server that is up or down."""
+
+    def clean_email(self):
+        return get_adapter().clean_email(self.cleaned_data["email"].lower())
+
+    def save(self, request, **kwargs):
+        from .tasks import send_password_reset  # noqa: PLC0415 - tasks import this module
+
+        email = self.cleaned_data["email"]
+        send_password_reset.enqueue(
+            email=email, base_url=request.build_absolute_uri("/")[:-1], language=get_language()
+        )
+        return email
+
+
+def mail_password_reset(email, base_url, language):
+    """In the worker: a single-use reset link to each active login with this
+    email, through roles.mail (stored, retried while the mail server is down)."""
+    from . import mail  # noqa: PLC0415 - mail imports models, loaded after this module
+
+    for user in filter_users_by_email(email, is_active=True):
+        context = {
+            "user": user,
+            "password_reset_url": base_url + set_password_path(user),
+            "current_site": {"name": "hatta", "domain": base_url.split("://", 1)[-1]},
+        }
+        mail.send_email(
+            user.email,
+            "account/email/password_reset_key_subject.txt",
+            "account/email/password_reset_key_message.txt",
+            context,
+            language or settings.LANGUAGE_CODE,
+            kind="password_reset",
+        )

@@ -13,6 +13,8 @@ NAV = {
     "xlsx": "roles:matrix-xlsx",
     "csv": "roles:matrix-csv",
     "handbook": "roles:handbook-pdf",
+    "backup": "roles:backup-json",
+    "jobs": "roles:jobs",
     "settings": "roles:org-settings",
     "audit": "roles:audit",
 }

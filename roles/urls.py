@@ -11,6 +11,7 @@ from .views import (
     hats,
     home,
     interchange,
+    jobs,
     map,
     me,
     people,
@@ -87,12 +88,23 @@ org_patterns = [
     path("matrix.xlsx", interchange.matrix_xlsx, name="matrix-xlsx"),
     path("matrix.csv", interchange.matrix_csv, name="matrix-csv"),
     path("handbook.pdf", interchange.handbook_pdf, name="handbook-pdf"),
+    path("backup.json", interchange.backup_json, name="backup-json"),
+    # jobs
+    path("jobs/", jobs.job_list, name="jobs"),
+    path("jobs/<id:job_id>/", jobs.job_detail, name="job-detail"),
+    path("jobs/<id:job_id>/cancel/", jobs.job_cancel, name="job-cancel"),
+    path("jobs/<id:job_id>/download/", jobs.job_download, name="job-download"),
     # people
     path("people/", people.people_list, name="people"),
     path("people/new/", people.person_create, name="person-create"),
     path("people/<id:person_id>/", people.person_detail, name="person-detail"),
     path("people/<id:person_id>/edit/", people.person_edit, name="person-edit"),
     path("people/<id:person_id>/invite/", people.person_invite, name="person-invite"),
+    path(
+        "people/<id:person_id>/invite/retry/",
+        people.person_invite_retry,
+        name="person-invite-retry",
+    ),
     path("people/<id:person_id>/deactivate/", people.person_deactivate, name="person-deactivate"),
     # settings
     path("settings/", map.org_settings, name="org-settings"),

@@ -8,6 +8,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from roles import access as acl
+from roles import jobs
 from roles import models as m
 
 from .conftest import client_for
@@ -34,6 +35,7 @@ def test_anonymous_elsewhere_is_sent_to_sign_in(db, url):
 
 @pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/password/reset/", "/healthz"])
 def test_public_pages_need_no_sign_in(db, url):
+    jobs.beat("w1")  # /healthz also wants a worker
     assert Client().get(url).status_code == 200
 
 

@@ -10,6 +10,7 @@ from roles.services import hats as hat_services
 
 from . import factories as f
 from .conftest import client_for, make_person
+from .jobs_helpers import drain
 
 pytestmark = pytest.mark.django_db
 
@@ -267,6 +268,7 @@ def test_invite_creates_a_login_and_sends_a_single_use_link(world, as_admin, cli
     person = f.PersonFactory(org=world.org, name="Ny Person", email="ny@example.com")
     response = as_admin.post(url("person-invite", world, person_id=person.id))
     assert response.status_code == 302
+    drain()
     person.refresh_from_db()
     assert person.user is not None and not person.user.has_usable_password()
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["ny@example.com"]
@@ -288,6 +290,7 @@ def test_invite_creates_a_login_and_sends_a_single_use_link(world, as_admin, cli
 def test_invite_of_someone_with_a_login_sends_a_sign_in_link(world, as_admin, mailoutbox):
     response = as_admin.post(url("person-invite", world, person_id=world.member.id))
     assert response.status_code == 302
+    drain()
     assert "/accounts/login/" in mailoutbox[0].body
     assert "/accounts/password/reset/" not in mailoutbox[0].body
 
@@ -311,6 +314,7 @@ def test_invite_access(world, as_manager, as_member, as_outsider, client, mailou
     assert as_outsider.post(target).status_code == 404
     assert client.post(target).status_code == 302
     assert as_manager.get(target).status_code == 405
+    drain()
     assert len(mailoutbox) == 1
 
 
@@ -369,6 +373,7 @@ def test_adding_with_invite_sends_the_link_at_once(world, as_manager, mailoutbox
         follow=True,
     )
     assert "Invitation sent to petra@example.com" in response.text
+    drain()
     assert mailoutbox[0].to == ["petra@example.com"]
     assert "/accounts/password/reset/key/" in mailoutbox[0].body
     assert world.org.name in mailoutbox[0].subject
@@ -378,4 +383,5 @@ def test_invite_of_an_inactive_person_is_refused(world, as_admin, mailoutbox):
     person = f.PersonFactory(org=world.org, name="Borta", email="borta@example.com", active=False)
     response = as_admin.post(url("person-invite", world, person_id=person.id), follow=True)
     assert "is inactive" in response.text
+    drain()
     assert not mailoutbox

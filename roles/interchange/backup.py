@@ -17,7 +17,7 @@ from django.apps import apps
 from django.db import models, transaction
 
 from .. import tree
-from ..models import AuditEvent, Invitation, Organisation, OrgOwned, Task, User
+from ..models import AuditEvent, Invitation, Job, Organisation, OrgOwned, Task, User
 from ..models.base import refuse_cross_org
 
 FORMAT, VERSION = "hatta-org", 1
@@ -42,7 +42,8 @@ def org_models():
     for model in apps.get_app_config("roles").get_models():
         # Logins are written as email and name only; the audit trail and
         # invitations to logins are records about logins, not the organisation's data.
-        if model in (Organisation, User, AuditEvent, Invitation):
+        # Jobs are work in progress, not data.
+        if model in (Organisation, User, AuditEvent, Invitation, Job):
             continue
         path = org_path(model, found)
         if path:

@@ -11,6 +11,7 @@ from .hats import (
     HatChange,
     HatRevision,
 )
+from .jobs import Job, OutgoingEmail, WorkerBeat
 from .organisation import Organisation, Person, User
 from .raci import LETTERS, Area, CellChange, HealthSnapshot, Responsibility, Task
 
@@ -31,11 +32,14 @@ __all__ = [
     "HatChange",
     "HatRevision",
     "HealthSnapshot",
+    "Job",
     "Organisation",
     "OrgOwned",
+    "OutgoingEmail",
     "OrgQuerySet",
     "Person",
     "Responsibility",
     "Task",
     "User",
+    "WorkerBeat",
 ]

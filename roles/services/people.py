@@ -3,11 +3,9 @@
 
 from dataclasses import dataclass, field
 
-from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 from .. import audit, raci
 from ..auth import set_password_path
 from ..links import Links
+from ..mail import send_email
 from ..models import (
     KPI,
     Acknowledgement,
@@ -25,6 +24,7 @@ from ..models import (
     HatChange,
     HatRevision,
     Invitation,
+    OutgoingEmail,
     Person,
     Responsibility,
     User,
@@ -325,18 +325,28 @@ def invite_person(request, person):
     }
     if invitation is None and not user.has_usable_password():
         context["set_password_url"] = request.build_absolute_uri(set_password_path(user))
-    send_invitation_email(user.email, context)
+    send_invitation_email(locked, user, context)
     audit.record(
         AuditEvent.INVITATION_SENT, request, org=locked.org, detail=f"{locked.name} <{user.email}>"
     )
     return invitation
 
 
-def send_invitation_email(to, context):
-    """The one place an invitation is sent."""
-    subject = render_to_string("registration/invite_subject.txt", context).strip()
-    body = render_to_string("registration/invite_email.txt", context)
-    send_mail(subject, body, None, [to])
+def send_invitation_email(person, user, context):
+    """The one place an invitation is sent: by a job after the transaction
+    commits, so the request never waits for the mail server, and a failure is
+    retried and shown on the person's page."""
+    send_email(
+        user.email,
+        "registration/invite_subject.txt",
+        "registration/invite_email.txt",
+        context,
+        person.org.language,
+        "registration/invite_email.html",
+        org=person.org,
+        person=person,
+        kind=INVITE,
+    )
 
 
 def pending_invitation(person, user, inviter):
@@ -393,6 +403,14 @@ def answer_invitation(request, invitation_id, accept):
     kind = AuditEvent.INVITATION_ACCEPTED if accept else AuditEvent.INVITATION_DECLINED
     audit.record(kind, request, org=invitation.org, detail=person.name)
     return invitation
+
+
+INVITE = "invite"
+
+
+def last_invitation(person):
+    """The person's latest invitation email, or None."""
+    return OutgoingEmail.objects.filter(person=person, kind=INVITE).order_by("-created").first()
 
 
 # My hats ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import audit
+from .. import audit, mail
 from ..access import deny_unless, get_in_org, org_view
 from ..forms.people import PeopleFilterForm, PersonAddForm, PersonEditForm
 from ..models import Assignment, AuditEvent, Person
@@ -91,6 +91,7 @@ def person_detail(request, person_id):
             "is_me": person.id == acc.person.id,
             "can_edit": acc.is_admin,
             "can_invite": can_invite(acc, person) and person.active,
+            "invitation": services.last_invitation(person),
             "nav": "people",
         },
     )
@@ -181,6 +182,20 @@ def invite(request, person):
             % {"email": person.email, "date": date_format(localtime(invitation.expires))},
         )
     return True
+
+
+@require_POST
+@org_view("manager")
+def person_invite_retry(request, person_id):
+    """Try the person's undelivered invitation again at once."""
+    acc = request.access
+    person = get_in_org(Person, acc, pk=person_id)
+    deny_unless(can_invite(acc, person))
+    email = services.last_invitation(person)
+    if email is not None and email.state != email.SENT:
+        mail.retry_now(email)
+        messages.info(request, _("Trying to deliver the invitation again."))
+    return redirect("roles:person-detail", org=acc.org.slug, person_id=person.id)
 
 
 @require_POST

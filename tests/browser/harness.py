@@ -191,4 +191,6 @@ MORE_PAGES = [
     Page("new-hat", "roles:hat-create", MANAGER, _sales),
     Page("new-task", "roles:task-create", CEO),
     Page("new-person", "roles:person-create", CEO),
+    Page("handbook", "roles:handbook-pdf", CEO),
+    Page("jobs", "roles:jobs", CEO),
 ]
