@@ -11,7 +11,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("RACI sheet (CSV or XLSX)"),
         help_text=_("At most 5 MB, 5,000 rows and 300 columns."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt,.tsv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.xlsm,.ods,.xls,.txt,.tsv"}),
     )
     sheet = forms.CharField(
         label=_("Sheet"),

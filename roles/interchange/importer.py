@@ -437,7 +437,13 @@ def apply(plan, author=None):
     for index, read in enumerate(sheet.tasks):
         if task_ids[index] is None:
             area_id = area_ids[norm(read.area)] if read.area else None
-            task = Task(org=org, area_id=area_id, name=read.name, position=position)
+            task = Task(
+                org=org,
+                area_id=area_id,
+                name=read.name,
+                description=read.description,
+                position=position,
+            )
             task.a_count, task.r_count, task.unusual_count = status_counts(
                 new_cells[index].values()
             )
