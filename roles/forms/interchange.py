@@ -9,8 +9,8 @@ from ..models import Function
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_("RACI sheet (CSV or XLSX)"),
-        help_text=_("At most 5 MB, 5,000 rows and 300 columns."),
+        label=_("RACI sheet (CSV, Excel or OpenDocument)"),
+        help_text=_("At most 5 MB, 5,000 rows, 300 columns and 200,000 filled cells."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.xlsm,.ods,.xls,.txt,.tsv"}),
     )
     sheet = forms.CharField(

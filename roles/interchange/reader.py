@@ -1,4 +1,4 @@
-"""Read a RACI sheet (CSV or XLSX) as people actually write them into a neutral
+"""Read a RACI sheet (CSV, XLSX, ODS or XLS) as people actually write them into a neutral
 structure: hats (column names), areas, tasks and cells of letters, plus the
 problems found on the way. Pure: no Django models, no database.
 
@@ -20,6 +20,7 @@ Decisions worth knowing:
 
 import codecs
 import csv
+import functools
 import html
 import io
 import re
@@ -28,9 +29,14 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from ..raci import parse_cell, task_status
+
+# A sheet repeats a handful of cell texts ("R", "A/R", "") thousands of times, and
+# each is looked at several times; Cell is immutable, so one reading serves all.
+read_cell = functools.lru_cache(maxsize=4096)(parse_cell)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000  # rows of tasks; title, header and area rows do not count
@@ -38,6 +44,10 @@ MAX_ROWS = 5000  # rows of tasks; title, header and area rows do not count
 # titles, a header and area rows around MAX_ROWS tasks, and a bound on memory.
 MAX_SHEET_ROWS = 2 * MAX_ROWS
 MAX_COLUMNS = 300
+# Filled cells of one sheet: ten times a full matrix of 5,000 tasks with ~4 letters
+# each beside its names and notes. Past it, reading and writing would take longer
+# and more memory than the import allows, so the sheet is refused before analysis.
+MAX_FILLED = 200_000
 # Zip bomb guards, checked on the zip directory before openpyxl opens anything.
 MAX_UNZIPPED = 50 * 1024 * 1024
 MAX_RATIO = 200
@@ -686,6 +696,19 @@ def read_grid(grid):
     read as its formula text, so that a column of them is no hat, and named."""
     rows, facts = grid.load()
     grid.rows = rows
+    filled = sum(1 for row in rows for value in row if value)
+    if filled > MAX_FILLED:
+        raise SheetError(
+            _(
+                "The sheet “%(name)s” has %(count)s filled cells; the limit is %(limit)s. "
+                "Split it into smaller files."
+            )
+            % {
+                "name": grid.name,
+                "count": number_format(filled, force_grouping=True),
+                "limit": number_format(MAX_FILLED, force_grouping=True),
+            }
+        )
     shown = rows
     if facts.hidden_rows or facts.hidden_columns or facts.unsaved_formulas:
         shown = [
@@ -766,12 +789,12 @@ def first_used_column(rows):
 def is_letters(text):
     if not text:
         return False
-    cell = parse_cell(text)
+    cell = read_cell(text)
     return bool(cell.letters) and not cell.unknown
 
 
 def is_empty_mark(text):
-    cell = parse_cell(text)
+    cell = read_cell(text)
     return not cell.letters and not cell.unknown
 
 
@@ -939,7 +962,7 @@ def read_matrix(name, rows, start):
         for hat_index, (col, value) in enumerate(zip(columns, values, strict=True)):
             if not value:
                 continue
-            cell = parse_cell(value)
+            cell = read_cell(value)
             if cell.unknown:
                 sheet.problem(
                     number,

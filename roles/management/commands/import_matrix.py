@@ -14,11 +14,13 @@ from roles.models import AuditEvent, Function, Organisation
 
 
 class Command(BaseCommand):
-    help = "Preview (or with --apply, import) a RACI sheet (CSV or XLSX) into an organisation."
+    help = (
+        "Preview (or with --apply, import) a RACI sheet (CSV, XLSX, ODS, XLS) into an organisation."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("org", help="organisation slug")
-        parser.add_argument("file", help="a .csv or .xlsx file")
+        parser.add_argument("file", help="a .csv, .xlsx, .ods or .xls file")
         parser.add_argument("--sheet", default="", help="sheet name (default: the first matrix)")
         parser.add_argument("--function", default="", help="function for new hats (by name)")
         parser.add_argument("--apply", action="store_true", help="write the import")
