@@ -201,7 +201,14 @@ def test_command_apply_and_function(world, tmp_path, capsys):
     path = tmp_path / "s.csv"
     path.write_bytes(b"Task,Innesaljare Y\nT1,A/R\n")
     call_command(
-        "import_matrix", world.org.slug, str(path), "--apply", "--function", world.sales.name
+        "import_matrix",
+        world.org.slug,
+        str(path),
+        "--apply",
+        "--function",
+        world.sales.name,
+        "--language",
+        "en",
     )
     assert "Imported" in capsys.readouterr().out
     assert m.Hat.objects.for_org(world.org).get(title="Innesaljare Y").function == world.sales
