@@ -21,8 +21,10 @@ Decisions worth knowing:
 import codecs
 import csv
 import functools
+import hashlib
 import html
 import io
+import json
 import re
 import unicodedata
 import zipfile
@@ -182,6 +184,11 @@ class Sheet:
 
     def problem(self, row, column, message):
         self.problems.append(Problem(self.name, row, column, message))
+
+    def signature(self):
+        """The key of a remembered mapping: equal for sheets with the same headers."""
+        key = [self.layout, [norm(h) for h in self.hats], [norm(g or "") for g in self.hat_groups]]
+        return hashlib.sha256(json.dumps(key).encode()).hexdigest()
 
     @property
     def filled(self):
