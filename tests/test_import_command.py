@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from bench.import_cost import migrated_database
+from roles import models as m
 
 from .import_fixtures import BY_NAME
 
@@ -51,6 +52,30 @@ def test_json_keys_and_problem_places(swedish_org, tmp_path, capsys):
     places = [(p["sheet"], p["row"], p["column"]) for p in out["problems"]]
     assert places == [("RACI", 2, "D"), ("RACI", 3, "B"), ("RACI", 3, "D")]
     assert all("formel" in p["message"] for p in out["problems"])
+
+
+def test_options_for_the_choices_and_again_nothing_changes(world, tmp_path, capsys):
+    path = tmp_path / "raci.csv"
+    path.write_bytes(
+        "Task,Säljare Nord,Ekonomi,Kundtjänst\nBoka möten,A/R,I,C\nOffert,R,A,\n".encode()
+    )
+    options = [
+        *("--column", "Säljare Nord=Innesäljare"),
+        *("--column", "Ekonomi=Alfa AB Ekonomi/Ekonomichef"),
+        *("--new-hat", "Kundtjänst=Alfa AB Försäljning"),
+        *("--keep-apart", "Boka möten", "--area", "Prospektering"),
+        *("--format", "json", "--apply"),
+    ]
+    call_command("import_matrix", world.org.slug, str(path), *options)
+    first = json.loads(capsys.readouterr().out)
+    assert (first["hats_new"], first["tasks_new"], first["cells_changed"]) == (1, 2, 5)
+    assert m.Hat.objects.for_org(world.org).get(title="Kundtjänst").function == world.sales
+    assert m.Task.objects.for_org(world.org).filter(name="Boka möten", area=world.area).count() == 2
+    call_command("import_matrix", world.org.slug, str(path), *options)
+    again = json.loads(capsys.readouterr().out)
+    assert (again["hats_new"], again["tasks_new"], again["cells_changed"]) == (0, 0, 0)
+    with pytest.raises(CommandError, match="no column “Sälj”"):
+        call_command("import_matrix", world.org.slug, str(path), "--column", "Sälj=Innesäljare")
 
 
 @pytest.fixture(scope="module")

@@ -131,6 +131,18 @@ def remembered(org, sheet):
     return mapping.choices if mapping else {}
 
 
+def with_area(sheet, area):
+    """`sheet` with the rows it gives no area put in `area` (a name), when given."""
+    area = (area or "").strip()[: MAX_NAME["area"]]
+    if not area or all(read.area for read in sheet.tasks):
+        return sheet
+    return dataclasses.replace(
+        sheet,
+        areas=[*sheet.areas, area] if norm(area) not in map(norm, sheet.areas) else sheet.areas,
+        tasks=[t if t.area else dataclasses.replace(t, area=area) for t in sheet.tasks],
+    )
+
+
 def plan(org, sheet, function=None, choices=None):
     """Compare `sheet` with `org`. `choices` (plain data, see ImportMapping) say
     where things go: a column to an existing hat or to a new hat in a function,
@@ -142,13 +154,7 @@ def plan(org, sheet, function=None, choices=None):
     first top-level function (a new "Imported" one only in an empty
     organisation); a task matches by area and name."""
     choices = remembered(org, sheet) if choices is None else choices
-    area = (choices.get("area") or "").strip()[: MAX_NAME["area"]]
-    if area and any(read.area is None for read in sheet.tasks):
-        sheet = dataclasses.replace(
-            sheet,
-            areas=[*sheet.areas, area] if norm(area) not in map(norm, sheet.areas) else sheet.areas,
-            tasks=[t if t.area else dataclasses.replace(t, area=area) for t in sheet.tasks],
-        )
+    sheet = with_area(sheet, choices.get("area"))
     result = Plan(org=org, sheet=sheet, problems=list(sheet.problems), choices=choices)
     hats = list(
         Hat.objects.for_org(org)
