@@ -212,6 +212,7 @@ class Fixture:
     layout: str = "matrix"
     refused: str | None = None
     descriptions: list | None = None  # each task's description, when the sheet gives any
+    kinds: str | None = None  # how each row was read, one letter a row (see KINDS)
 
     @property
     def path(self):
@@ -220,6 +221,11 @@ class Fixture:
     def task_keys(self):
         return [(None, t) if isinstance(t, str) else tuple(t) for t in self.tasks]
 
+
+# Row kinds in the preview's grid: Header, Title, Task, Area, Legend, Ignored,
+# Hidden, and "." for an empty row.
+KINDS = {"H": "header", "T": "title", "t": "task", "a": "area", "L": "legend"}
+KINDS.update({"i": "ignored", "h": "hidden", ".": ""})
 
 LEGEND = [["R: Responsible"], ["A: Accountable"], ["C: Consulted"], ["I: Informed"]]
 
@@ -321,6 +327,7 @@ def title_merged():
     title = "Säljprocessen – ansvarsfördelning (RACI) 2026"
     return Fixture(
         name="title-merged.xlsx",
+        kinds="TTHtttt",
         shape="a merged title and a merged version line above the header",
         data=xlsx_bytes(
             {
@@ -691,6 +698,7 @@ def hidden_rows_columns():
     ]
     return Fixture(
         name="hidden-rows-columns.xlsx",
+        kinds="Htht",
         shape="a hidden row and a hidden column: left out, and named",
         data=styled_xlsx({"RACI": rows}, hidden_rows={"RACI": [3]}, hidden_columns={"RACI": ["C"]}),
         hats=["Säljare", "Säljchef"],
@@ -703,6 +711,7 @@ def hidden_rows_columns():
 def legend_in_one_cell():
     return Fixture(
         name="legend-one-cell.xlsx",
+        kinds="LHtt.L",
         shape="a legend written in one cell above the header and another below the tasks",
         data=xlsx_bytes(
             {
@@ -725,6 +734,7 @@ def legend_in_one_cell():
 def legend_across_a_row():
     return Fixture(
         name="legend-row.csv",
+        kinds="Htt.L",
         shape="a legend spread across a row below the matrix, one letter per cell",
         data=csv_bytes(
             [
@@ -762,6 +772,7 @@ def empty_template():
 def two_row_tasks():
     return Fixture(
         name="two-row-tasks.csv",
+        kinds="Hatttat",
         shape="a task written over two rows: the second row finishes its name",
         data=csv_bytes(
             [
@@ -788,6 +799,7 @@ def two_row_tasks():
 def phase_and_step():
     return Fixture(
         name="phase-step.csv",
+        kinds="Htttttt",
         shape="a phase column written on each group's first row, the steps beside it",
         data=csv_bytes(
             [
@@ -865,6 +877,7 @@ def list_bare_letters():
 def none_in_task_column():
     return Fixture(
         name="none-in-task-column.csv",
+        kinds="Htiit",
         shape="N and - in the task column are no task names",
         data=csv_bytes(
             [

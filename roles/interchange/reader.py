@@ -60,6 +60,8 @@ MAX_MEMBER_UNZIPPED = 30 * 1024 * 1024
 MAX_SHARED_STRINGS_UNZIPPED = 16 * 1024 * 1024
 MAX_SHARED_STRINGS = 200_000
 HEADER_SEARCH_ROWS = 30
+# The sheet as read, kept with the preview: this many rows, columns and characters.
+PREVIEW_ROWS, PREVIEW_COLUMNS, PREVIEW_TEXT = 60, 30, 40
 MAX_NAME = {"hat": 200, "area": 200, "task": 300}
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -181,6 +183,24 @@ class Sheet:
     problems: list = field(default_factory=list)
     sheet_names: list = field(default_factory=list)
     template: bool = False  # placeholders were skipped and no task was left
+    header_row: int | None = None
+    row_kinds: dict = field(default_factory=dict)  # {row number: "area", "legend", "task"}
+    grid: list = field(default_factory=list)  # the first rows as read, for the preview
+
+    def row_kind(self, number, row):
+        """How a row of the sheet was read: header, title (above the header), task,
+        area, legend, or ignored; "" for an empty row."""
+        if number == self.header_row:
+            return "header"
+        if any(task.row == number for task in self.tasks):
+            return "task"  # a phase written beside its first step is still a task row
+        if number in self.row_kinds:
+            return self.row_kinds[number]
+        if not any(row):
+            return ""
+        if is_legend_row(row) or _LEGEND.match(next(text for text in row if text)):
+            return "legend"
+        return "title" if self.header_row and number < self.header_row else "ignored"
 
     def problem(self, row, column, message):
         self.problems.append(Problem(self.name, row, column, message))
@@ -207,6 +227,9 @@ class Sheet:
             "cells": [[t, h, "".join(sorted(v))] for (t, h), v in self.cells.items()],
             "problems": [[p.row, p.column, p.message] for p in self.problems],
             "sheet_names": self.sheet_names,
+            "header_row": self.header_row,
+            "row_kinds": [[number, kind] for number, kind in self.row_kinds.items()],
+            "grid": self.grid,
         }
 
     @classmethod
@@ -223,6 +246,9 @@ class Sheet:
             cells={(t, h): frozenset(v) for t, h, v in data["cells"]},
             problems=[Problem(name, row, col, message) for row, col, message in data["problems"]],
             sheet_names=list(data["sheet_names"]),
+            header_row=data.get("header_row"),
+            row_kinds={number: kind for number, kind in data.get("row_kinds", [])},
+            grid=data.get("grid", []),
         )
 
 
@@ -733,6 +759,15 @@ def read_grid(grid):
     sheet = analyse(grid.name, shown)
     if sheet is None:
         return None
+    # What the preview shows of the sheet as read: the first rows and columns,
+    # each row with how it was read, cells cut short.
+    sheet.grid = [
+        [
+            "hidden" if n in facts.hidden_rows else sheet.row_kind(n + 1, row),
+            [text[:PREVIEW_TEXT] for text in row[:PREVIEW_COLUMNS]],
+        ]
+        for n, row in enumerate(rows[:PREVIEW_ROWS])
+    ]
     formulas = {(n + 1, column_letter(c)) for n, c, _formula in facts.unsaved_formulas}
     sheet.problems = [p for p in sheet.problems if (p.row, p.column) not in formulas]
     for n in sorted(facts.hidden_rows):
@@ -864,7 +899,7 @@ def read_matrix(name, rows, start):
     if phase_column(rows, header_index, task_col):
         area_col, task_col = task_col, task_col + 1
     header = rows[header_index]
-    sheet = Sheet(name=name, layout="matrix")
+    sheet = Sheet(name=name, layout="matrix", header_row=header_index + 1)
     body = rows[header_index + 1 :]
     placeholders = 0
 
@@ -926,10 +961,11 @@ def read_matrix(name, rows, start):
         raw_name = at(task_col)
         values = [at(c) for c in columns]
         if area_col is not None and at(area_col):
-            area = add_area(sheet, seen_areas, at(area_col))
+            area = add_area(sheet, seen_areas, at(area_col), number)
         if not raw_name and not any(values):
             continue
         if (raw_name and _LEGEND.match(raw_name)) or is_legend_row(row):
+            sheet.row_kinds[number] = "legend"
             last = None
             continue
         task_name = clean_name(raw_name, "task")
@@ -951,10 +987,11 @@ def read_matrix(name, rows, start):
             previous = sheet.tasks[index]
             whole = f"{previous.name} {task_name}"[: MAX_NAME["task"]]
             sheet.tasks[index] = ReadTask(previous.area, whole, previous.row, previous.description)
+            sheet.row_kinds[number] = "task"
             continue
         if bare:
             if area_col is None:
-                area = add_area(sheet, seen_areas, raw_name)
+                area = add_area(sheet, seen_areas, raw_name, number)
             last = None
             continue
         key = (norm(area) if area else None, norm(task_name))
@@ -983,8 +1020,9 @@ def read_matrix(name, rows, start):
     return sheet
 
 
-def add_area(sheet, seen_areas, text):
-    """The area named `text`, listed once however often it is written."""
+def add_area(sheet, seen_areas, text, number):
+    """The area named `text` on row `number`, listed once however often it is written."""
+    sheet.row_kinds[number] = "area"
     area = clean_name(text, "area")
     if norm(area) not in seen_areas:
         seen_areas.add(norm(area))
@@ -1094,7 +1132,7 @@ def read_list(name, rows, start):
     )
     if found is None:
         return None
-    sheet = Sheet(name=name, layout="list")
+    sheet = Sheet(name=name, layout="list", header_row=header_index + 1)
     hat_index, area, seen_tasks, seen_areas = {}, None, {}, set()
     letter_cols = [(letter, found[letter]) for letter in "RACI" if letter in found]
     for offset, row in enumerate(rows[header_index + 1 :]):
@@ -1106,21 +1144,16 @@ def read_list(name, rows, start):
         raw_name = at(found["task"])
         names = {letter: at(col) for letter, col in letter_cols}
         if raw_name and _LEGEND.match(raw_name):
+            sheet.row_kinds[number] = "legend"
             continue
         task_name = clean_name(raw_name, "task")
         if "area" in found and at(found["area"]):
-            area = clean_name(at(found["area"]), "area")
-            if norm(area) not in seen_areas:
-                seen_areas.add(norm(area))
-                sheet.areas.append(area)
+            area = add_area(sheet, seen_areas, at(found["area"]), number)
         if is_no_name(task_name):
             continue
         if not any(names.values()):
             if "area" not in found:
-                area = clean_name(raw_name, "area")
-                if norm(area) not in seen_areas:
-                    seen_areas.add(norm(area))
-                    sheet.areas.append(area)
+                area = add_area(sheet, seen_areas, raw_name, number)
             continue
         key = (norm(area) if area else None, norm(task_name))
         if key in seen_tasks:
