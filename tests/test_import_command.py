@@ -75,7 +75,15 @@ def test_options_for_the_choices_and_again_nothing_changes(world, tmp_path, caps
     again = json.loads(capsys.readouterr().out)
     assert (again["hats_new"], again["tasks_new"], again["cells_changed"]) == (0, 0, 0)
     with pytest.raises(CommandError, match="no column “Sälj”"):
-        call_command("import_matrix", world.org.slug, str(path), "--column", "Sälj=Innesäljare")
+        call_command(
+            "import_matrix",
+            world.org.slug,
+            str(path),
+            "--column",
+            "Sälj=Innesäljare",
+            "--language",
+            "en",
+        )
 
 
 @pytest.fixture(scope="module")
