@@ -30,7 +30,9 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.org = org
         self.fields["function"].queryset = Function.objects.for_org(org)
-        self.fields["function"].empty_label = _("The function named in the sheet, or “Imported”")
+        self.fields["function"].empty_label = _(
+            "The function named in the sheet, else the first top-level function"
+        )
         self.fields["function"].error_messages["invalid_choice"] = _(
             "Choose a function of this organisation."
         )
