@@ -452,7 +452,7 @@ def trim(rows):
 
 
 # Workbooks (xlsx, xlsm, Strict xlsx, ods, xls) ----------------------------------------
-# python-calamine reads them (see docs/ARCHITECTURE.md, "Reading workbooks", for the
+# python-calamine reads them (docs/ARCHITECTURE.md, "Decisions and their reasons", has the
 # measurement behind the choice). It builds a dense grid from a sheet's cells,
 # so one value in cell XFD1048576 would ask for terabytes: `scan_xlsx` bounds a
 # sheet by its own cells before calamine sees it, and reads what calamine does
