@@ -95,7 +95,7 @@ def wide_csv():
 
 
 def shared_strings():
-    """A workbook whose shared strings table holds 47 MB of text (5 MB zipped),
+    """A workbook whose shared strings table holds 47 MB of text (0.3 MB zipped),
     beside a small matrix."""
     data = xlsx({"RACI": small_matrix(1)})
     rnd = random.Random(5)
