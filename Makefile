@@ -108,6 +108,7 @@ format: install
 bench: install
 	$(PY) -m bench.run $(if $(SIZES),--sizes $(SIZES))
 	$(PY) -m bench.jobs $(if $(JOB_SIZES),--sizes $(JOB_SIZES))
+	$(PY) -m bench.import_cost
 
 # gunicorn + PostgreSQL on 127.0.0.1: throughput, two servers sharing sign-ins, contended edits.
 loadtest: install

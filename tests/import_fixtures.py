@@ -18,6 +18,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 import openpyxl
@@ -47,25 +48,149 @@ def xlsx_bytes(sheets, merged=None):
             sheet.merge_cells(cells)
     raw = io.BytesIO()
     book.save(raw)
+    return rewrite_members(raw.getvalue(), stamp)
+
+
+def rewrite_members(data, change):
+    """The zip `data` with each member's bytes passed through change(name, bytes)."""
     out = io.BytesIO()
     with (
-        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source,
+        zipfile.ZipFile(io.BytesIO(data)) as source,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
     ):
         for name in source.namelist():
-            data = source.read(name)
-            if name == "docProps/core.xml":  # openpyxl stamps the time of saving
-                data = re.sub(
-                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + STAMP.encode(), data
-                )
-            target.writestr(zipfile.ZipInfo(name, ZIP_TIME), data, zipfile.ZIP_DEFLATED)
+            target.writestr(
+                zipfile.ZipInfo(name, ZIP_TIME),
+                change(name, source.read(name)),
+                zipfile.ZIP_DEFLATED,
+            )
+    return out.getvalue()
+
+
+# Excel's "Strict Open XML" saves the same parts under other namespaces.
+STRICT = [
+    (
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+    ),
+    (
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+    ),
+    (
+        b"http://schemas.openxmlformats.org/drawingml/2006/main",
+        b"http://purl.oclc.org/ooxml/drawingml/main",
+    ),
+]
+
+
+def strict_xlsx(data):
+    def change(_name, member):
+        for transitional, strict in STRICT:
+            member = member.replace(transitional, strict)
+        return member.replace(b"<workbook ", b'<workbook conformance="strict" ', 1)
+
+    return rewrite_members(data, change)
+
+
+def styled_xlsx(sheets, hidden_sheets=(), hidden_rows=None, hidden_columns=None, formulas=None):
+    """A workbook with hidden sheets, rows ({title: [row numbers]}) and columns
+    ({title: ["C"]}), and formulas ({title: {"D3": "=B3"}}) saved without values,
+    as a program that does not calculate writes them."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        if title in hidden_sheets:
+            sheet.sheet_state = "hidden"
+        for number in (hidden_rows or {}).get(title, ()):
+            sheet.row_dimensions[number].hidden = True
+        for letter in (hidden_columns or {}).get(title, ()):
+            sheet.column_dimensions[letter].hidden = True
+        for ref, formula in (formulas or {}).get(title, {}).items():
+            sheet[ref] = formula
+    raw = io.BytesIO()
+    book.save(raw)
+    return rewrite_members(raw.getvalue(), stamp)
+
+
+def stamp(name, data):
+    if name == "docProps/core.xml":  # openpyxl stamps the time of saving
+        return re.sub(
+            rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + STAMP.encode(), data
+        )
+    return data
+
+
+def ods_bytes(sheets):
+    """An OpenDocument spreadsheet of `sheets` ({title: rows}), zipped by hand: the
+    mimetype first and stored, a manifest, and the cells in content.xml."""
+
+    def cell(value):
+        if value is None:
+            return "<table:table-cell/>"
+        return (
+            '<table:table-cell office:value-type="string"><text:p>'
+            f"{escape(str(value))}</text:p></table:table-cell>"
+        )
+
+    tables = "".join(
+        f'<table:table table:name="{escape(title, quote=True)}">'
+        + "".join(
+            "<table:table-row>" + "".join(map(cell, row)) + "</table:table-row>" for row in rows
+        )
+        + "</table:table>"
+        for title, rows in sheets.items()
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body>"
+        "</office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+        'manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:version="1.2" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(
+            zipfile.ZipInfo("mimetype", ZIP_TIME), "application/vnd.oasis.opendocument.spreadsheet"
+        )
+        for name, text in (("META-INF/manifest.xml", manifest), ("content.xml", content)):
+            archive.writestr(zipfile.ZipInfo(name, ZIP_TIME), text.encode(), zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def xls_bytes(sheets):
+    """A legacy Excel 97-2003 workbook of `sheets` ({title: rows}), written by xlwt."""
+    import xlwt  # noqa: PLC0415 - a development dependency, used here only
+
+    book = xlwt.Workbook(encoding="utf-8")
+    for title, rows in sheets.items():
+        sheet = book.add_sheet(title)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()
 
 
 def content(data, name):
     """What is compared with the generator's output: an XLSX file's members
     unpacked (compression may differ between zlib builds), any other file's bytes."""
-    if name.endswith(".xlsx") and data.startswith(b"PK"):
+    if name.endswith((".xlsx", ".ods")) and data.startswith(b"PK"):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return {member: archive.read(member) for member in archive.namelist()}
     return data
@@ -86,6 +211,8 @@ class Fixture:
     hat_groups: list | None = None
     layout: str = "matrix"
     refused: str | None = None
+    descriptions: list | None = None  # each task's description, when the sheet gives any
+    kinds: str | None = None  # how each row was read, one letter a row (see KINDS)
 
     @property
     def path(self):
@@ -94,6 +221,11 @@ class Fixture:
     def task_keys(self):
         return [(None, t) if isinstance(t, str) else tuple(t) for t in self.tasks]
 
+
+# Row kinds in the preview's grid: Header, Title, Task, Area, Legend, Ignored,
+# Hidden, and "." for an empty row.
+KINDS = {"H": "header", "T": "title", "t": "task", "a": "area", "L": "legend"}
+KINDS.update({"i": "ignored", "h": "hidden", ".": ""})
 
 LEGEND = [["R: Responsible"], ["A: Accountable"], ["C: Consulted"], ["I: Informed"]]
 
@@ -195,6 +327,7 @@ def title_merged():
     title = "Säljprocessen – ansvarsfördelning (RACI) 2026"
     return Fixture(
         name="title-merged.xlsx",
+        kinds="TTHtttt",
         shape="a merged title and a merged version line above the header",
         data=xlsx_bytes(
             {
@@ -440,6 +573,370 @@ def list_layout():
     )
 
 
+# Formats ------------------------------------------------------------------------------
+FORMAT_HATS = ["Säljare", "Säljchef", "Ekonomi"]
+FORMAT_ROWS = [
+    ["Offert", "R", "A", None],
+    ["Rabatt över 10 %", "C", "A/R", "I"],
+    ["Kreditprövning", None, "C", "A/R"],
+]
+
+
+def format_fixture(name, shape, data, **expected):
+    return Fixture(
+        name=name,
+        shape=shape,
+        data=data,
+        hats=FORMAT_HATS,
+        tasks=[r[0] for r in FORMAT_ROWS],
+        cells=[[c or "" for c in r[1:]] for r in FORMAT_ROWS],
+        **expected,
+    )
+
+
+def opendocument():
+    return format_fixture(
+        "opendocument.ods",
+        "LibreOffice's OpenDocument spreadsheet, with a notes sheet first",
+        ods_bytes(
+            {
+                "Anteckningar": [["Senast ändrad av ledningsgruppen"]],
+                "Ansvar": [["Uppgift", *FORMAT_HATS], *FORMAT_ROWS],
+            }
+        ),
+        sheet="Ansvar",
+    )
+
+
+def legacy_xls():
+    return format_fixture(
+        "legacy.xls",
+        "the old Excel 97-2003 format (.xls)",
+        xls_bytes({"RACI": [["Uppgift", *FORMAT_HATS], *FORMAT_ROWS]}),
+    )
+
+
+def strict_open_xml():
+    return format_fixture(
+        "strict-open-xml.xlsx",
+        "Excel's Strict Open XML: the same parts under other namespaces",
+        strict_xlsx(xlsx_bytes({"RACI": [["Uppgift", *FORMAT_HATS], *FORMAT_ROWS]})),
+    )
+
+
+def wrong_dimension():
+    rows = [[f"Uppgift {n}", "R", "A", None] for n in range(1, 12)]
+
+    def change(name, member):
+        if name == "xl/worksheets/sheet1.xml":
+            return re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:E3"', member)
+        return member
+
+    return Fixture(
+        name="wrong-dimension.xlsx",
+        shape="a stored dimension of A1:E3 over 11 task rows: every row is read",
+        data=rewrite_members(xlsx_bytes({"RACI": [["Uppgift", *FORMAT_HATS], *rows]}), change),
+        hats=FORMAT_HATS,
+        tasks=[r[0] for r in rows],
+        cells=[["R", "A", ""]] * 11,
+    )
+
+
+def unsaved_formulas():
+    return Fixture(
+        name="unsaved-formulas.xlsx",
+        shape="formulas saved without values: named, and their column is no hat",
+        data=styled_xlsx(
+            {
+                "RACI": [
+                    ["Uppgift", "Säljare", "Säljchef", "Antal R"],
+                    ["Offert", "R", "A"],
+                    ["Avtal", None, "A/R"],
+                ]
+            },
+            formulas={
+                "RACI": {
+                    "D2": '=COUNTIF(B2:C2,"*R*")',
+                    "D3": '=COUNTIF(B3:C3,"*R*")',
+                    "B3": '=IF(C3="A/R","","R")',
+                }
+            },
+        ),
+        hats=["Säljare", "Säljchef"],
+        tasks=["Offert", "Avtal"],
+        cells=[["R", "A"], ["", "A/R"]],
+        problems=[(2, "D", "never saved"), (3, "B", "never saved"), (3, "D", "never saved")],
+    )
+
+
+# Layouts ------------------------------------------------------------------------------
+def hidden_sheet_first():
+    return Fixture(
+        name="hidden-sheet-first.xlsx",
+        shape="an obsolete hidden copy before the visible matrix: the visible one is read",
+        data=styled_xlsx(
+            {
+                "RACI (gammal)": [["Uppgift", "Säljare"], ["Offert", "A/R"]],
+                "RACI": [["Uppgift", *FORMAT_HATS], *FORMAT_ROWS],
+            },
+            hidden_sheets=["RACI (gammal)"],
+        ),
+        sheet="RACI",
+        hats=FORMAT_HATS,
+        tasks=[r[0] for r in FORMAT_ROWS],
+        cells=[[c or "" for c in r[1:]] for r in FORMAT_ROWS],
+        problems=[(None, None, "Hidden sheets were not read: “RACI (gammal)”")],
+    )
+
+
+def hidden_rows_columns():
+    rows = [
+        ["Uppgift", "Säljare", "Gammal roll", "Säljchef"],
+        ["Offert", "R", "A", "A"],
+        ["Struken uppgift", "R", None, "A"],
+        ["Avtal", "C", "R", "A/R"],
+    ]
+    return Fixture(
+        name="hidden-rows-columns.xlsx",
+        kinds="Htht",
+        shape="a hidden row and a hidden column: left out, and named",
+        data=styled_xlsx({"RACI": rows}, hidden_rows={"RACI": [3]}, hidden_columns={"RACI": ["C"]}),
+        hats=["Säljare", "Säljchef"],
+        tasks=["Offert", "Avtal"],
+        cells=[["R", "A"], ["C", "A/R"]],
+        problems=[(3, None, "row is hidden"), (None, "C", "column is hidden")],
+    )
+
+
+def legend_in_one_cell():
+    return Fixture(
+        name="legend-one-cell.xlsx",
+        kinds="LHtt.L",
+        shape="a legend written in one cell above the header and another below the tasks",
+        data=xlsx_bytes(
+            {
+                "RACI": [
+                    ["Legend: R = Responsible, A = Accountable, C = Consulted, I = Informed"],
+                    ["Task", "Seller", "Sales manager"],
+                    ["Offers", "R", "A"],
+                    ["Forecast", "C", "A/R"],
+                    [None],
+                    ["Key: one A per row; R may be shared"],
+                ]
+            }
+        ),
+        hats=["Seller", "Sales manager"],
+        tasks=["Offers", "Forecast"],
+        cells=[["R", "A"], ["C", "A/R"]],
+    )
+
+
+def legend_across_a_row():
+    return Fixture(
+        name="legend-row.csv",
+        kinds="Htt.L",
+        shape="a legend spread across a row below the matrix, one letter per cell",
+        data=csv_bytes(
+            [
+                ["Task", "Seller", "Sales manager", "Finance"],
+                ["Offers", "R", "A", "I"],
+                ["Invoicing", "I", "C", "A/R"],
+                ["", "", "", ""],
+                ["Roles:", "R = Responsible", "A = Accountable", "C = Consulted", "I = Informed"],
+            ]
+        ),
+        hats=["Seller", "Sales manager", "Finance"],
+        tasks=["Offers", "Invoicing"],
+        cells=[["R", "A", "I"], ["I", "C", "A/R"]],
+    )
+
+
+def empty_template():
+    return Fixture(
+        name="empty-template.xlsx",
+        shape="an unfilled template of placeholders: refused as an empty template",
+        data=xlsx_bytes(
+            {
+                "RACI": [
+                    ["Task / Deliverable", "[Name of person or department]", "[Role]", "<Role>"],
+                    ["[Task 1]", None, None, None],
+                    ["[Task 2]", None, None, None],
+                    ["...", None, None, None],
+                ]
+            }
+        ),
+        refused="looks like an empty template",
+    )
+
+
+def two_row_tasks():
+    return Fixture(
+        name="two-row-tasks.csv",
+        kinds="Hatttat",
+        shape="a task written over two rows: the second row finishes its name",
+        data=csv_bytes(
+            [
+                ["Aktivitet", "Säljare", "Säljchef"],
+                ["Försäljning", "", ""],
+                ["Förbereda kvartalets", "R", "A"],
+                ["prognos till styrelsen", "", ""],
+                ["Offert", "R", "A"],
+                ["Leverans", "", ""],
+                ["Överlämning", "C", "A/R"],
+            ]
+        ),
+        hats=["Säljare", "Säljchef"],
+        areas=["Försäljning", "Leverans"],
+        tasks=[
+            ("Försäljning", "Förbereda kvartalets prognos till styrelsen"),
+            ("Försäljning", "Offert"),
+            ("Leverans", "Överlämning"),
+        ],
+        cells=[["R", "A"], ["R", "A"], ["C", "A/R"]],
+    )
+
+
+def phase_and_step():
+    return Fixture(
+        name="phase-step.csv",
+        kinds="Htttttt",
+        shape="a phase column written on each group's first row, the steps beside it",
+        data=csv_bytes(
+            [
+                ["Phase", "Step", "Seller", "Sales manager", "CFO"],
+                ["Plan", "Set targets", "C", "A/R", "C"],
+                ["", "Territory split", "R", "A", ""],
+                ["Sell", "Prospecting", "A/R", "I", ""],
+                ["", "Offers", "R", "A", "C"],
+                ["", "Discounts", "R", "C", "A"],
+                ["Follow up", "Forecast", "R", "A", "I"],
+            ]
+        ),
+        hats=["Seller", "Sales manager", "CFO"],
+        areas=["Plan", "Sell", "Follow up"],
+        tasks=[
+            ("Plan", "Set targets"),
+            ("Plan", "Territory split"),
+            ("Sell", "Prospecting"),
+            ("Sell", "Offers"),
+            ("Sell", "Discounts"),
+            ("Follow up", "Forecast"),
+        ],
+        cells=[
+            ["C", "A/R", "C"],
+            ["R", "A", ""],
+            ["A/R", "I", ""],
+            ["R", "A", "C"],
+            ["R", "C", "A"],
+            ["R", "A", "I"],
+        ],
+    )
+
+
+def same_name_two_areas():
+    return Fixture(
+        name="same-name-two-areas.csv",
+        shape="the same task name in two areas with other letters: two tasks",
+        data=csv_bytes(
+            [
+                ["Task", "Seller", "Sales manager"],
+                ["New customers", "", ""],
+                ["Follow-up", "A/R", "I"],
+                ["Existing customers", "", ""],
+                ["Follow-up", "R", "A"],
+                ["Follow-up", "R", "A"],
+            ]
+        ),
+        hats=["Seller", "Sales manager"],
+        areas=["New customers", "Existing customers"],
+        tasks=[("New customers", "Follow-up"), ("Existing customers", "Follow-up")],
+        cells=[["A/R", "I"], ["R", "A"]],
+        problems=[(6, "A", "appears twice in one area")],
+    )
+
+
+def list_bare_letters():
+    return Fixture(
+        name="list-bare-letters.csv",
+        shape="a list whose columns are headed R, A, C, I and name the roles",
+        data=csv_bytes(
+            [
+                ["Task", "R", "A", "C", "I"],
+                ["Offers", "Seller", "Sales manager", "CFO, Legal", ""],
+                ["Contracts", "Legal", "Sales manager", "Seller", "CFO"],
+                ["Forecast", "Sales manager", "CFO", "", "Seller; Legal"],
+            ]
+        ),
+        layout="list",
+        hats=["Seller", "Sales manager", "CFO", "Legal"],
+        tasks=["Offers", "Contracts", "Forecast"],
+        cells=[["R", "A", "C", "C"], ["C", "A", "I", "R"], ["I", "R", "A", "I"]],
+    )
+
+
+def none_in_task_column():
+    return Fixture(
+        name="none-in-task-column.csv",
+        kinds="Htiit",
+        shape="N and - in the task column are no task names",
+        data=csv_bytes(
+            [
+                ["Task", "Seller", "Sales manager"],
+                ["Offers", "R", "A"],
+                ["N", "", ""],
+                ["-", "R", "A"],
+                ["Forecast", "C", "A/R"],
+            ]
+        ),
+        hats=["Seller", "Sales manager"],
+        tasks=["Offers", "Forecast"],
+        cells=[["R", "A"], ["C", "A/R"]],
+        problems=[(4, "A", "without a task name")],
+    )
+
+
+def notes_column():
+    return Fixture(
+        name="notes-column.xlsx",
+        shape="a deliverable column beside the letters: each task's description",
+        data=xlsx_bytes(
+            {
+                "RACI": [
+                    ["Task", "Seller", "Sales manager", "Deliverable"],
+                    ["Offers", "R", "A", "Signed offer in the CRM"],
+                    ["Forecast", "C", "A/R", "Monthly forecast to the CFO"],
+                    ["Lost deals", "R", "A", None],
+                ]
+            }
+        ),
+        hats=["Seller", "Sales manager"],
+        tasks=["Offers", "Forecast", "Lost deals"],
+        cells=[["R", "A"], ["C", "A/R"], ["R", "A"]],
+        descriptions=["Signed offer in the CRM", "Monthly forecast to the CFO", ""],
+    )
+
+
+def list_with_notes():
+    return Fixture(
+        name="list-notes.csv",
+        shape="a list layout with a phase column and a notes column",
+        data=csv_bytes(
+            [
+                ["Phase", "Activity", "Responsible", "Accountable", "Notes"],
+                ["Plan", "Targets", "Sales manager", "CEO", "Agreed in December"],
+                ["", "Budget", "CFO", "CEO", ""],
+                ["Sell", "Offers", "Seller", "Sales manager", "Standard prices only"],
+            ]
+        ),
+        layout="list",
+        hats=["Sales manager", "CEO", "CFO", "Seller"],
+        areas=["Plan", "Sell"],
+        tasks=[("Plan", "Targets"), ("Plan", "Budget"), ("Sell", "Offers")],
+        cells=[["R", "A", "", ""], ["", "A", "R", ""], ["A", "", "", "R"]],
+        descriptions=["Agreed in December", "", "Standard prices only"],
+    )
+
+
 FIXTURES = [
     plain_matrix(),
     sections(),
@@ -482,6 +979,23 @@ FIXTURES = [
         data=csv_bytes([["Task", "Seller"], ["Offers", "A/R"]]),
         refused="Rename it to .csv",
     ),
+    opendocument(),
+    legacy_xls(),
+    strict_open_xml(),
+    wrong_dimension(),
+    unsaved_formulas(),
+    hidden_sheet_first(),
+    hidden_rows_columns(),
+    legend_in_one_cell(),
+    legend_across_a_row(),
+    empty_template(),
+    two_row_tasks(),
+    phase_and_step(),
+    same_name_two_areas(),
+    list_bare_letters(),
+    none_in_task_column(),
+    notes_column(),
+    list_with_notes(),
 ]
 BY_NAME = {fixture.name: fixture for fixture in FIXTURES}
 

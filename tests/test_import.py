@@ -84,10 +84,15 @@ def test_new_hats_go_to_the_chosen_function(world):
     assert hat.function == world.sales
 
 
-def test_without_a_function_new_hats_go_to_imported(world):
+def test_without_a_function_new_hats_go_to_the_top_function(world):
+    """Not a new headless "Imported" function: the organisation's first top-level
+    function, which the map shows with its head. Only an organisation without any
+    function gets an "Imported" one."""
     importer.apply(importer.plan(world.org, read_sheet(b"Task,Nyhatt\nX,A/R\n", "x.csv")))
     hat = m.Hat.objects.for_org(world.org).get(title="Nyhatt")
-    assert hat.function.name == "Imported"
+    top = m.Function.objects.for_org(world.org).filter(parent=None).order_by("position").first()
+    assert hat.function == top
+    assert not m.Function.objects.for_org(world.org).filter(name="Imported").exists()
 
 
 def test_import_killed_halfway_writes_nothing(world, monkeypatch):
@@ -201,7 +206,14 @@ def test_command_apply_and_function(world, tmp_path, capsys):
     path = tmp_path / "s.csv"
     path.write_bytes(b"Task,Innesaljare Y\nT1,A/R\n")
     call_command(
-        "import_matrix", world.org.slug, str(path), "--apply", "--function", world.sales.name
+        "import_matrix",
+        world.org.slug,
+        str(path),
+        "--apply",
+        "--function",
+        world.sales.name,
+        "--language",
+        "en",
     )
     assert "Imported" in capsys.readouterr().out
     assert m.Hat.objects.for_org(world.org).get(title="Innesaljare Y").function == world.sales

@@ -8,11 +8,11 @@ from django.utils import translation
 
 from roles import models as m
 from roles.interchange import importer
-from roles.interchange.reader import SheetError, read_sheet
+from roles.interchange.reader import Sheet, SheetError, read_sheet
 from roles.raci import format_cell
 
 from . import factories as f
-from .import_fixtures import BY_NAME, FIXTURES, content
+from .import_fixtures import BY_NAME, FIXTURES, KINDS, content
 
 READABLE = [fixture.name for fixture in FIXTURES if not fixture.refused]
 REFUSED = [fixture.name for fixture in FIXTURES if fixture.refused]
@@ -62,6 +62,11 @@ def test_reader_gives_the_expected_sheet(name):
     for t, (task, expected) in enumerate(zip(fixture.task_keys(), fixture.cells, strict=True)):
         got = [format_cell(sheet.cells.get((t, h), ())) for h in range(len(sheet.hats))]
         assert got == expected, f"row of {task[1]!r}"
+    if fixture.descriptions is not None:
+        assert [t.description for t in sheet.tasks] == fixture.descriptions
+    if fixture.kinds is not None:
+        assert [kind for kind, _cells in sheet.grid] == [KINDS[k] for k in fixture.kinds]
+    assert Sheet.from_data(sheet.to_data()) == sheet
     assert len(sheet.problems) == len(fixture.problems), [p.message for p in sheet.problems]
     for problem, (row, column, words) in zip(sheet.problems, fixture.problems, strict=True):
         assert (problem.row, problem.column) == (row, column)
@@ -103,6 +108,8 @@ def test_importer_stores_the_expected_matrix_and_twice_changes_nothing(db, name)
     assert letters_in(org, again) == fixture.cells
     tasks = m.Task.objects.for_org(org).select_related("area").order_by("position")
     assert [(t.area.name if t.area else None, t.name) for t in tasks] == fixture.task_keys()
+    if fixture.descriptions is not None:
+        assert [t.description for t in tasks] == fixture.descriptions
     if fixture.hat_groups:
         hats = m.Hat.objects.for_org(org).select_related("function")
         pairs = {(h.function.name, h.title) for h in hats}

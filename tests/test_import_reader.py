@@ -168,7 +168,7 @@ def zip_bytes(members):
 def bad_files():
     good = xlsx([["Task", "Seller"], ["Offers", "A/R"]])
     return {
-        "wrong type": (b"%PDF-1.4 not a sheet", "matrix.pdf", "csv or .xlsx"),
+        "wrong type": (b"%PDF-1.4 not a sheet", "matrix.pdf", ".xlsx, .ods or .xls"),
         "empty csv": (b"", "matrix.csv", "empty"),
         "empty xlsx": (b"", "matrix.xlsx", "empty"),
         "corrupt xlsx": (good[: len(good) // 2], "matrix.xlsx", "damaged"),
@@ -210,7 +210,7 @@ def bad_files():
             "300 columns",
         ),
         "no matrix": (b"Just,some\ntext,here\n", "m.csv", "No sheet looks like"),
-        "old xls": (b"whatever", "m.xls", ".xls"),
+        "xls that is none": (b"whatever", "m.xls", "named .xls but is not"),
     }
 
 

@@ -9,9 +9,9 @@ from ..models import Function
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_("RACI sheet (CSV or XLSX)"),
-        help_text=_("At most 5 MB, 5,000 rows and 300 columns."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt,.tsv"}),
+        label=_("RACI sheet (CSV, Excel or OpenDocument)"),
+        help_text=_("At most 5 MB, 5,000 rows, 300 columns and 200,000 filled cells."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.xlsm,.ods,.xls,.txt,.tsv"}),
     )
     sheet = forms.CharField(
         label=_("Sheet"),
@@ -30,7 +30,9 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.org = org
         self.fields["function"].queryset = Function.objects.for_org(org)
-        self.fields["function"].empty_label = _("The function named in the sheet, or “Imported”")
+        self.fields["function"].empty_label = _(
+            "The function named in the sheet, else the first top-level function"
+        )
         self.fields["function"].error_messages["invalid_choice"] = _(
             "Choose a function of this organisation."
         )

@@ -10,6 +10,7 @@ the sheet, as in the matrix: the app never creates a second A. A sheet whose own
 row has two A's is imported as written; the reader reports it.
 """
 
+import dataclasses
 import hashlib
 import json
 from collections import defaultdict
@@ -20,7 +21,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from ..models import Area, CellChange, Function, Hat, Responsibility, Task
+from ..models import Area, CellChange, Function, Hat, ImportMapping, Responsibility, Task
 from ..raci import format_cell, status_counts, task_status
 from .reader import MAX_NAME, Problem, norm
 
@@ -62,6 +63,7 @@ class Plan:
     problems: list = field(default_factory=list)
     existing: dict = field(default_factory=dict)  # (task_id, hat_id) -> {letter: resp id}
     moves: list = field(default_factory=list)  # (task name, from hat, to hat) of each moved A
+    choices: dict = field(default_factory=dict)  # as given, or remembered (ImportMapping)
 
     @property
     def hats_new(self):
@@ -118,10 +120,42 @@ def default_function_name():
     return _("Imported")
 
 
-def plan(org, sheet, function=None):
-    """Compare `sheet` with `org`. New hats go into `function` when given;
-    otherwise into the function named above them in the sheet, or "Imported"."""
-    result = Plan(org=org, sheet=sheet, problems=list(sheet.problems))
+def task_key(read):
+    """How a sheet's task is named in the choices: its area and name, normalised."""
+    return f"{norm(read.area or '')}|{norm(read.name)}"
+
+
+def remembered(org, sheet):
+    """The choices of the last import of a sheet with the same headers, or {}."""
+    mapping = ImportMapping.objects.for_org(org).filter(signature=sheet.signature()).first()
+    return mapping.choices if mapping else {}
+
+
+def with_area(sheet, area):
+    """`sheet` with the rows it gives no area put in `area` (a name), when given."""
+    area = (area or "").strip()[: MAX_NAME["area"]]
+    if not area or all(read.area for read in sheet.tasks):
+        return sheet
+    return dataclasses.replace(
+        sheet,
+        areas=[*sheet.areas, area] if norm(area) not in map(norm, sheet.areas) else sheet.areas,
+        tasks=[t if t.area else dataclasses.replace(t, area=area) for t in sheet.tasks],
+    )
+
+
+def plan(org, sheet, function=None, choices=None):
+    """Compare `sheet` with `org`. `choices` (plain data, see ImportMapping) say
+    where things go: a column to an existing hat or to a new hat in a function,
+    the area of rows the sheet gives none, a task matching an existing one by
+    name merged into it or kept apart; without them, those remembered from the
+    last import of a sheet with the same headers. What is left to the defaults:
+    a column matches a hat by name; new hats go into `function` when given,
+    else the function named above them in the sheet, else the organisation's
+    first top-level function (a new "Imported" one only in an empty
+    organisation); a task matches by area and name."""
+    choices = remembered(org, sheet) if choices is None else choices
+    sheet = with_area(sheet, choices.get("area"))
+    result = Plan(org=org, sheet=sheet, problems=list(sheet.problems), choices=choices)
     hats = list(
         Hat.objects.for_org(org)
         .select_related("function")
@@ -131,8 +165,10 @@ def plan(org, sheet, function=None):
         sheet.hat_groups[index] if index < len(sheet.hat_groups) else None
         for index in range(len(sheet.hats))
     ]
-    chosen = match_hats(result, hats, groups)
-    place_hats(result, hats, chosen, groups, function)
+    functions = list(Function.objects.for_org(org).order_by("position", "name", "id"))
+    placed = chosen_columns(result, hats, functions)
+    chosen = match_hats(result, hats, groups, placed)
+    place_hats(result, hats, chosen, groups, function, functions, placed)
     match_tasks(result)
     rows = read_letters(result)
     titles = {hat.id: hat.title for hat in hats}
@@ -144,7 +180,25 @@ def plan(org, sheet, function=None):
     return result
 
 
-def match_hats(result, hats, groups):
+def chosen_columns(result, hats, functions):
+    """{column: Hat or Function} the choices give: an existing hat, or a function
+    that receives the column as a new hat. Ids of another organisation, or of
+    rows deleted since, are not found and leave the column to the defaults."""
+    by_id = {hat.id: hat for hat in hats}
+    function_by_id = {f.id: f for f in functions}
+    placed = {}
+    for column, choice in (result.choices.get("hats") or {}).items():
+        if not str(column).isdigit() or int(column) >= len(result.sheet.hats):
+            continue
+        if not isinstance(choice, dict):
+            continue
+        target = by_id.get(choice.get("hat")) or function_by_id.get(choice.get("function"))
+        if target is not None:
+            placed[int(column)] = target
+    return placed
+
+
+def match_hats(result, hats, groups, placed):
     """The existing hat each sheet column names, or None: one per column.
 
     A sheet with function names above its hats names each hat by (function,
@@ -158,14 +212,16 @@ def match_hats(result, hats, groups):
     for hat in hats:
         hats_by_name.setdefault(norm(hat.title), []).append(hat)
         by_pair.setdefault((norm(hat.function.name), norm(hat.title)), hat)
-    chosen = [None] * len(sheet.hats)
+    chosen = [
+        placed.get(i) if isinstance(placed.get(i), Hat) else None for i in range(len(sheet.hats))
+    ]
     if any(groups):
         for index, title in enumerate(sheet.hats):
-            if groups[index]:
+            if groups[index] and index not in placed:
                 chosen[index] = by_pair.get((norm(groups[index]), norm(title)))
     claimed = {hat.id for hat in chosen if hat}
     for index, title in enumerate(sheet.hats):
-        if chosen[index]:
+        if chosen[index] or index in placed:
             continue
         candidates = [h for h in hats_by_name.get(norm(title), []) if h.id not in claimed]
         if not candidates:
@@ -187,12 +243,14 @@ def match_hats(result, hats, groups):
     return chosen
 
 
-def place_hats(result, hats, chosen, groups, function):
+def place_hats(result, hats, chosen, groups, function, functions, placed):
     """Fill the plan's hat ids, titles and functions: a matched column keeps its
-    hat; a new one goes into `function`, else the function named above it in the
-    sheet (created when missing), else "Imported"."""
+    hat; a new one goes into the function chosen for it, else `function`, else
+    the function named above it in the sheet (created when missing), else the
+    first top-level function, else (an empty organisation) "Imported"."""
     sheet = result.sheet
-    functions = {norm(f.name): f for f in Function.objects.for_org(result.org)}
+    top = next((f for f in functions if f.parent_id is None), None)
+    functions = {norm(f.name): f for f in functions}
     taken = {(hat.function_id, norm(hat.title)) for hat in hats}
     new_function_names = {}
     for index, title in enumerate(sheet.hats):
@@ -202,7 +260,9 @@ def place_hats(result, hats, chosen, groups, function):
         if hat:
             result.hat_function.append(hat.function)
             continue
-        target = function
+        target = placed.get(index) or function
+        if target is None and not groups[index] and top is not None:
+            target = top
         if target is None:
             name = groups[index] or default_function_name()
             target = functions.get(norm(name))
@@ -251,15 +311,20 @@ def match_tasks(result):
     org, sheet = result.org, result.sheet
     areas = {norm(a.name): a.id for a in Area.objects.for_org(org)}
     result.area_ids = {norm(a): areas.get(norm(a)) for a in sheet.areas}
-    tasks = {}
+    tasks, known = {}, set()
     for task in Task.objects.for_org(org).order_by("position", "id"):
         tasks.setdefault((task.area_id, norm(task.name)), task.id)
+        known.add(task.id)
+    chosen = result.choices.get("tasks") or {}
     for read in sheet.tasks:
         area_id = areas.get(norm(read.area)) if read.area else None
-        if read.area and area_id is None:
+        choice = chosen.get(task_key(read))
+        if (read.area and area_id is None) or choice == "apart":
             result.task_ids.append(None)
-            continue
-        result.task_ids.append(tasks.get((area_id, norm(read.name))))
+        elif choice in known:
+            result.task_ids.append(choice)  # kept apart before: the task made then
+        else:
+            result.task_ids.append(tasks.get((area_id, norm(read.name))))
 
 
 def read_letters(result):
@@ -437,7 +502,13 @@ def apply(plan, author=None):
     for index, read in enumerate(sheet.tasks):
         if task_ids[index] is None:
             area_id = area_ids[norm(read.area)] if read.area else None
-            task = Task(org=org, area_id=area_id, name=read.name, position=position)
+            task = Task(
+                org=org,
+                area_id=area_id,
+                name=read.name,
+                description=read.description,
+                position=position,
+            )
             task.a_count, task.r_count, task.unusual_count = status_counts(
                 new_cells[index].values()
             )
@@ -478,4 +549,30 @@ def apply(plan, author=None):
     Responsibility.objects.bulk_create(added, batch_size=BATCH)
     CellChange.objects.bulk_create(history, batch_size=BATCH)
     Task.objects.refresh_status(touched)
+    remember(plan, hat_ids, task_ids)
     return plan.summary()
+
+
+def remember(plan, hat_ids, task_ids):
+    """Keep where this import put things, as ids, for the next import of a sheet
+    with the same headers: every column's hat, the area given to rows without
+    one, and the tasks whose matching was chosen (a task kept apart is found
+    again as the task made for it)."""
+    given = plan.choices.get("tasks") or {}
+    choices = {
+        "hats": {str(index): {"hat": hid} for index, hid in enumerate(hat_ids)},
+        "tasks": {
+            task_key(read): tid
+            for read, tid in zip(plan.sheet.tasks, task_ids, strict=True)
+            if task_key(read) in given
+        },
+    }
+    if plan.choices.get("area"):
+        choices["area"] = plan.choices["area"]
+    # One statement: an INSERT that updates the row of the same headers.
+    ImportMapping.objects.bulk_create(
+        [ImportMapping(org=plan.org, signature=plan.sheet.signature(), choices=choices)],
+        update_conflicts=True,
+        unique_fields=["org", "signature"],
+        update_fields=["choices", "updated"],
+    )

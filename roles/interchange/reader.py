@@ -1,4 +1,4 @@
-"""Read a RACI sheet (CSV or XLSX) as people actually write them into a neutral
+"""Read a RACI sheet (CSV, XLSX, ODS or XLS) as people actually write them into a neutral
 structure: hats (column names), areas, tasks and cells of letters, plus the
 problems found on the way. Pure: no Django models, no database.
 
@@ -20,16 +20,25 @@ Decisions worth knowing:
 
 import codecs
 import csv
+import functools
+import hashlib
+import html
 import io
+import json
 import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from ..raci import parse_cell, task_status
+
+# A sheet repeats a handful of cell texts ("R", "A/R", "") thousands of times, and
+# each is looked at several times; Cell is immutable, so one reading serves all.
+read_cell = functools.lru_cache(maxsize=4096)(parse_cell)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000  # rows of tasks; title, header and area rows do not count
@@ -37,6 +46,10 @@ MAX_ROWS = 5000  # rows of tasks; title, header and area rows do not count
 # titles, a header and area rows around MAX_ROWS tasks, and a bound on memory.
 MAX_SHEET_ROWS = 2 * MAX_ROWS
 MAX_COLUMNS = 300
+# Filled cells of one sheet: ten times a full matrix of 5,000 tasks with ~4 letters
+# each beside its names and notes. Past it, reading and writing would take longer
+# and more memory than the import allows, so the sheet is refused before analysis.
+MAX_FILLED = 200_000
 # Zip bomb guards, checked on the zip directory before openpyxl opens anything.
 MAX_UNZIPPED = 50 * 1024 * 1024
 MAX_RATIO = 200
@@ -47,11 +60,13 @@ MAX_MEMBER_UNZIPPED = 30 * 1024 * 1024
 MAX_SHARED_STRINGS_UNZIPPED = 16 * 1024 * 1024
 MAX_SHARED_STRINGS = 200_000
 HEADER_SEARCH_ROWS = 30
+# The sheet as read, kept with the preview: this many rows, columns and characters.
+PREVIEW_ROWS, PREVIEW_COLUMNS, PREVIEW_TEXT = 60, 30, 40
 MAX_NAME = {"hat": 200, "area": 200, "task": 300}
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 
 # "1.", "2)", "1.2", "3-" (at most three digits: "2026 - budget" keeps its year),
@@ -61,7 +76,7 @@ _LEGEND = re.compile(
     r"^\s*(?:\(?[RACI]\)?\s*[:=–—-]\s*\S"
     r"|(?:responsible|accountable|consulted|informed|utförare|ansvarig|konsulterad|informerad)"
     r"\s*(?:\([RACI]\))?\s*[:=–—-]"
-    r"|(?:legend|key|förklaring|teckenförklaring)\s*:?\s*$)",
+    r"|(?:legend|key|förklaring|teckenförklaring)\s*(?::.*)?$)",
     re.IGNORECASE,
 )
 _PLACEHOLDER = re.compile(
@@ -71,6 +86,26 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 # Column headers that are never hats (notes beside the matrix, our own status column).
+# Columns beside the matrix that describe each task: kept as its description.
+DESCRIPTION_HEADS = frozenset(
+    {
+        "notes",
+        "note",
+        "comment",
+        "comments",
+        "description",
+        "deliverable",
+        "deliverables",
+        "output",
+        "beskrivning",
+        "kommentar",
+        "kommentarer",
+        "anteckningar",
+        "leverans",
+        "leveranser",
+        "resultat",
+    }
+)
 NOT_HATS = frozenset(
     {
         "#",
@@ -129,6 +164,7 @@ class ReadTask:
     area: str | None
     name: str
     row: int
+    description: str = ""  # from a notes or deliverable column
 
 
 @dataclass
@@ -146,9 +182,33 @@ class Sheet:
     cells: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
     sheet_names: list = field(default_factory=list)
+    template: bool = False  # placeholders were skipped and no task was left
+    header_row: int | None = None
+    row_kinds: dict = field(default_factory=dict)  # {row number: "area", "legend", "task"}
+    grid: list = field(default_factory=list)  # the first rows as read, for the preview
+
+    def row_kind(self, number, row):
+        """How a row of the sheet was read: header, title (above the header), task,
+        area, legend, or ignored; "" for an empty row."""
+        if number == self.header_row:
+            return "header"
+        if any(task.row == number for task in self.tasks):
+            return "task"  # a phase written beside its first step is still a task row
+        if number in self.row_kinds:
+            return self.row_kinds[number]
+        if not any(row):
+            return ""
+        if is_legend_row(row) or _LEGEND.match(next(text for text in row if text)):
+            return "legend"
+        return "title" if self.header_row and number < self.header_row else "ignored"
 
     def problem(self, row, column, message):
         self.problems.append(Problem(self.name, row, column, message))
+
+    def signature(self):
+        """The key of a remembered mapping: equal for sheets with the same headers."""
+        key = [self.layout, [norm(h) for h in self.hats], [norm(g or "") for g in self.hat_groups]]
+        return hashlib.sha256(json.dumps(key).encode()).hexdigest()
 
     @property
     def filled(self):
@@ -163,10 +223,13 @@ class Sheet:
             "hat_groups": self.hat_groups,
             "hat_columns": self.hat_columns,
             "areas": self.areas,
-            "tasks": [[t.area, t.name, t.row] for t in self.tasks],
+            "tasks": [[t.area, t.name, t.row, t.description] for t in self.tasks],
             "cells": [[t, h, "".join(sorted(v))] for (t, h), v in self.cells.items()],
             "problems": [[p.row, p.column, p.message] for p in self.problems],
             "sheet_names": self.sheet_names,
+            "header_row": self.header_row,
+            "row_kinds": [[number, kind] for number, kind in self.row_kinds.items()],
+            "grid": self.grid,
         }
 
     @classmethod
@@ -179,10 +242,13 @@ class Sheet:
             hat_groups=list(data["hat_groups"]),
             hat_columns=list(data["hat_columns"]),
             areas=list(data["areas"]),
-            tasks=[ReadTask(area, task, row) for area, task, row in data["tasks"]],
+            tasks=[ReadTask(*task) for task in data["tasks"]],
             cells={(t, h): frozenset(v) for t, h, v in data["cells"]},
             problems=[Problem(name, row, col, message) for row, col, message in data["problems"]],
             sheet_names=list(data["sheet_names"]),
+            header_row=data.get("header_row"),
+            row_kinds={number: kind for number, kind in data.get("row_kinds", [])},
+            grid=data.get("grid", []),
         )
 
 
@@ -220,18 +286,23 @@ def cell_text(value):
 def read_sheet(data, filename, sheet_name=None):
     """Read `data` (bytes) named `filename`; return a Sheet or raise SheetError."""
     try:
-        grids, kind = load_grids(data, filename or "")
-        return pick_sheet(grids, sheet_name)
+        return pick_sheet(load_grids(data, filename or ""), sheet_name)
     except SheetError:
         raise
     except Exception as exc:  # a file must never crash the caller
         raise SheetError(
             _("The file could not be read (%(error)s).") % {"error": type(exc).__name__}
         ) from exc
+    except BaseException as exc:
+        # calamine reports a malformed file it cannot handle as a Rust panic, which
+        # Python raises as a BaseException; nothing else of that kind is ours.
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise excel_error(exc) from None
 
 
 def load_grids(data, filename):
-    """[(sheet name, rows of text)] of a file, and its kind ("csv" or "xlsx")."""
+    """The sheets of a file as Grids, in the file's order."""
     if not data:
         raise SheetError(_("The file is empty."))
     if len(data) > MAX_BYTES:
@@ -241,32 +312,50 @@ def load_grids(data, filename):
         )
     lower = filename.lower()
     if data.startswith(OLE_MAGIC):
-        raise SheetError(
-            _(
-                "The file is password-protected or in the old Excel format (.xls). "
-                "Remove the password, or save it as .xlsx or .csv, and try again."
-            )
-        )
-    if lower.endswith(EXCEL_SUFFIXES):
+        # Old Excel (.xls), or a password-protected xlsx, which is stored the same way.
+        try:
+            return workbook_grids(data, None, "xls")
+        except SheetError:
+            raise
+        except Exception as exc:
+            raise SheetError(
+                _(
+                    "The file is password-protected, or an old Excel file (.xls) that could "
+                    "not be read. Remove the password, or save it as .xlsx, and try again."
+                )
+            ) from exc
+    if lower.endswith(WORKBOOK_SUFFIXES):
         if not data.startswith(ZIP_MAGIC):
             if looks_like_text(data):
                 raise SheetError(
                     _(
-                        "The file is named .xlsx but is a text (CSV) file. "
+                        "The file is named %(suffix)s but is a text (CSV) file. "
                         "Rename it to .csv and try again."
                     )
+                    % {"suffix": "." + lower.rsplit(".", 1)[-1]}
                 )
-            raise SheetError(_("The file is named .xlsx but is not an Excel workbook."))
-        return read_xlsx(data), "xlsx"
+            raise SheetError(
+                _("The file is named %(suffix)s but is not an Excel or OpenDocument workbook.")
+                % {"suffix": "." + lower.rsplit(".", 1)[-1]}
+            )
+        archive, kind = check_zip(data)
+        try:
+            return workbook_grids(data, archive, kind)
+        except SheetError:
+            raise
+        except Exception as exc:  # calamine raises its own errors on bad files
+            raise excel_error(exc) from exc
     if lower.endswith(".xls"):
-        raise SheetError(_("Old Excel files (.xls) are not supported; save it as .xlsx or .csv."))
+        raise SheetError(_("The file is named .xls but is not an Excel workbook."))
     if lower.endswith(TEXT_SUFFIXES):
         if data.startswith(ZIP_MAGIC):
             raise SheetError(
                 _("The file is named .csv but is an Excel workbook. Rename it to .xlsx.")
             )
-        return [(filename.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "CSV", read_csv(data))], "csv"
-    raise SheetError(_("Upload a .csv or .xlsx file."))
+        rows = read_csv(data)
+        name = filename.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "CSV"
+        return [Grid(name, False, lambda: (rows, SheetFacts()))]
+    raise SheetError(_("Upload a .csv, .xlsx, .ods or .xls file."))
 
 
 # CSV ----------------------------------------------------------------------------------
@@ -362,7 +451,108 @@ def trim(rows):
     return [row[:width] + [""] * (width - len(row)) for row in rows]
 
 
-# XLSX ---------------------------------------------------------------------------------
+# Workbooks (xlsx, xlsm, Strict xlsx, ods, xls) ----------------------------------------
+# python-calamine reads them (docs/ARCHITECTURE.md, "Decisions and their reasons", has the
+# measurement behind the choice). It builds a dense grid from a sheet's cells,
+# so one value in cell XFD1048576 would ask for terabytes: `scan_xlsx` bounds a
+# sheet by its own cells before calamine sees it, and reads what calamine does
+# not give: hidden rows and columns, and formulas whose values were never saved.
+_XML_CELL = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*?)(/?)>(.{0,4000}?)</(?:\w+:)?c>|<(?:\w+:)?c\b[^>]*/>", re.DOTALL
+)
+_XML_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+_XML_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_XML_COL = re.compile(rb"<(?:\w+:)?col\b([^>]*)/?>")
+_XML_VALUE = re.compile(rb"<(?:\w+:)?(?:v|t)\b[^>]*>[^<]")
+_XML_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)")
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+_SHEET_ENTRY = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
+_RELATION = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)/?>")
+
+
+def _attribute(attributes, name):
+    found = re.search(rb"(?:^|\s)(?:\w+:)?" + name + rb'="([^"]*)"', attributes)
+    return found.group(1).decode("utf-8", "replace") if found else None
+
+
+def column_number(letters):
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number - 1
+
+
+@dataclass
+class SheetFacts:
+    """What a sheet's XML says beside its values (all indexes from 0)."""
+
+    hidden_rows: set = field(default_factory=set)
+    hidden_columns: set = field(default_factory=set)
+    unsaved_formulas: list = field(default_factory=list)  # (row, column, "=formula")
+
+
+def sheet_parts(archive):
+    """{sheet name: path of its XML in the zip}, from the workbook's relationships."""
+    try:
+        book = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = {}
+    for found in _RELATION.finditer(rels):
+        target = _attribute(found.group(1), rb"Target") or ""
+        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        targets[_attribute(found.group(1), rb"Id")] = target
+    parts = {}
+    for found in _SHEET_ENTRY.finditer(book):
+        name = _attribute(found.group(1), rb"name")
+        if name is not None:
+            parts[html.unescape(name)] = targets.get(_attribute(found.group(1), rb"id"))
+    return parts
+
+
+def scan_xlsx(xml, name):
+    """Check the extent of one sheet's cells and collect its SheetFacts."""
+    facts = SheetFacts()
+    for found in _XML_COL.finditer(xml):
+        if _HIDDEN.search(found.group(1)):
+            low = int(_attribute(found.group(1), rb"min") or 0)
+            high = min(int(_attribute(found.group(1), rb"max") or 0), MAX_COLUMNS + 1)
+            facts.hidden_columns.update(range(low - 1, high))
+    for found in _XML_ROW.finditer(xml):
+        if _HIDDEN.search(found.group(1)):
+            number = _attribute(found.group(1), rb"r")
+            if number and number.isdigit() and int(number) <= MAX_SHEET_ROWS:
+                facts.hidden_rows.add(int(number) - 1)
+    for found in _XML_CELL.finditer(xml):
+        body = found.group(3)
+        if not body:
+            continue  # an empty, formatted cell: no value, and calamine skips it
+        ref = _XML_REF.search(found.group(1))
+        if ref is None:
+            continue
+        row, col = int(ref.group(2)) - 1, column_number(ref.group(1))
+        has_value = _XML_VALUE.search(body)
+        if has_value and (row >= MAX_SHEET_ROWS or col > MAX_COLUMNS):
+            raise beyond_limits(name, column_letter(col) + str(row + 1))
+        formula = _XML_FORMULA.search(body)
+        if not has_value and formula and row < MAX_SHEET_ROWS and col <= MAX_COLUMNS:
+            text = html.unescape(formula.group(1).decode("utf-8", "replace"))
+            facts.unsaved_formulas.append((row, col, "=" + text))
+    return facts
+
+
+def beyond_limits(sheet, cell):
+    return SheetError(
+        _(
+            "The sheet “%(sheet)s” has a value in cell %(cell)s, beyond the limits of "
+            "%(rows)s rows and %(columns)s columns; delete what lies outside the matrix "
+            "and try again."
+        )
+        % {"sheet": sheet, "cell": cell, "rows": MAX_SHEET_ROWS, "columns": MAX_COLUMNS}
+    )
+
+
 def check_zip(data):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -397,10 +587,13 @@ def check_zip(data):
                 % {"limit": f"{MAX_SHARED_STRINGS:,}"}
             )
     names = {info.filename for info in infos}
-    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-        raise SheetError(_("The file is a zip archive but not an Excel workbook."))
     if "xl/workbook.bin" in names:
         raise SheetError(_("Binary Excel workbooks (.xlsb) are not supported; save as .xlsx."))
+    if "xl/workbook.xml" in names:
+        return archive, "xlsx"
+    if "content.xml" in names and b"opendocument.spreadsheet" in archive.read("mimetype")[:100]:
+        return archive, "ods"
+    raise SheetError(_("The file is a zip archive but not an Excel workbook."))
 
 
 def count_shared_strings(archive, info, chunk=1024 * 1024):
@@ -420,72 +613,97 @@ def count_shared_strings(archive, info, chunk=1024 * 1024):
     return count
 
 
-def read_xlsx(data):
-    check_zip(data)
-    import openpyxl  # noqa: PLC0415 - only when a workbook is read
+@dataclass
+class Grid:
+    """One sheet of a file: its name, whether it is hidden, and how to read its rows
+    (on demand: a workbook's other sheets are never read once one is chosen)."""
 
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds of errors on bad files
-        raise SheetError(
-            _("The Excel file could not be read (%(error)s). Save it again as .xlsx or .csv.")
-            % {"error": type(exc).__name__}
-        ) from exc
+    name: str
+    hidden: bool
+    load: object  # () -> (rows, SheetFacts)
+    rows: list = field(default_factory=list)  # once loaded
+
+
+def workbook_grids(data, archive, kind):
+    import python_calamine  # noqa: PLC0415 - only when a workbook is read
+
+    parts = sheet_parts(archive) if kind == "xlsx" else {}
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     grids = []
-    try:
-        for sheet in book.worksheets:
+    for index, meta in enumerate(book.sheets_metadata):
+        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+            continue  # chart and macro sheets hold no cells
+
+        def load(index=index, name=meta.name):
+            part = parts.get(name)
+            facts = scan_xlsx(archive.read(part), name) if part else SheetFacts()
+            if kind == "ods":
+                check_ods_extent(archive, name)
             rows = []
-            # Columns past the limit are not materialised: a sheet whose dimension
-            # claims 16,384 columns costs no more than one with 301.
-            # The blank cells that pad each row to that width are dropped unread.
-            for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
-                end = len(values)
-                while end and values[end - 1] is None:
-                    end -= 1
-                row = [cell_text(v) for v in values[:end]]
-                if len(rows) >= MAX_SHEET_ROWS and not any(row):
-                    continue  # formatted but empty rows below the data
-                rows.append(row)
+            for values in book.get_sheet_by_index(index).to_python(skip_empty_area=False):
+                rows.append([cell_text(v) for v in values[: MAX_COLUMNS + 1]])
                 check_size(rows)
-            grids.append((sheet.title, trim(rows)))
-    except SheetError:
-        raise
-    except Exception as exc:
-        raise SheetError(
-            _("The Excel file could not be read (%(error)s). Save it again as .xlsx or .csv.")
-            % {"error": type(exc).__name__}
-        ) from exc
-    finally:
-        book.close()
+            return trim(rows), facts
+
+        hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
+        grids.append(Grid(meta.name, hidden, load))
     if not grids:
         raise SheetError(_("The workbook has no sheets."))
     return grids
 
 
+_ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated="(\d+)"[^>]*?(/?)>')
+
+
+def check_ods_extent(archive, name):
+    """A repeated row or cell holding a value would be expanded in full: bound it."""
+    for kind, count, closed in _ODS_REPEAT.findall(archive.read("content.xml")):
+        limit = MAX_SHEET_ROWS if kind == b"rows" else MAX_COLUMNS
+        if int(count) > limit and not closed and kind == b"columns":
+            raise beyond_limits(name, _("a repeated cell"))
+
+
+def excel_error(exc):
+    return SheetError(
+        _("The Excel file could not be read (%(error)s). Save it again as .xlsx or .csv.")
+        % {"error": type(exc).__name__}
+    )
+
+
 # Sheet analysis -----------------------------------------------------------------------
 def pick_sheet(grids, wanted=None):
-    names = [name for name, _rows in grids]
+    """The sheet asked for, else the first visible sheet that is a matrix, else the
+    first hidden one. Only the sheets tried are read."""
+    names = [grid.name for grid in grids]
+    hidden = [grid.name for grid in grids if grid.hidden]
     if wanted:
-        for name, rows in grids:
-            if norm(name) == norm(wanted):
-                sheet = analyse(name, rows)
+        for grid in grids:
+            if norm(grid.name) == norm(wanted):
+                sheet = read_grid(grid)
+                if sheet is not None and sheet.template:
+                    raise empty_template(sheet.name)
                 if sheet is None:
                     raise SheetError(
-                        _("The sheet “%(name)s” does not look like a RACI matrix.") % {"name": name}
+                        _("The sheet “%(name)s” does not look like a RACI matrix.")
+                        % {"name": grid.name}
                     )
-                sheet.sheet_names = names
-                return sheet
+                return finish(sheet, names, hidden)
         raise SheetError(
             _("There is no sheet named “%(name)s”. The workbook has: %(names)s.")
             % {"name": wanted, "names": ", ".join(names)}
         )
-    if all(not rows for _name, rows in grids):
+    empty, template = True, None
+    for grid in sorted(grids, key=lambda g: g.hidden):
+        sheet = read_grid(grid)
+        if sheet is not None and sheet.template:
+            template = template or sheet.name
+        elif sheet is not None:
+            return finish(sheet, names, hidden)
+        empty = empty and not grid.rows
+    if template:
+        raise empty_template(template)
+    if empty:
         raise SheetError(_("The file has no data."))
-    for name, rows in grids:
-        sheet = analyse(name, rows)
-        if sheet is not None:
-            sheet.sheet_names = names
-            return sheet
     raise SheetError(
         _(
             "No sheet looks like a RACI matrix: expected a header row of hat names above "
@@ -495,11 +713,111 @@ def pick_sheet(grids, wanted=None):
     )
 
 
+def empty_template(name):
+    return SheetError(
+        _(
+            "The sheet “%(name)s” looks like an empty template: its rows and columns hold "
+            "placeholders such as “[Role]” instead of tasks and hats. Fill it in and try again."
+        )
+        % {"name": name}
+    )
+
+
+def read_grid(grid):
+    """Analyse one Grid: a Sheet, or None when it is no matrix. Hidden rows and
+    columns are left out and named. A formula whose value was never saved is
+    read as its formula text, so that a column of them is no hat, and named."""
+    rows, facts = grid.load()
+    grid.rows = rows
+    filled = sum(1 for row in rows for value in row if value)
+    if filled > MAX_FILLED:
+        raise SheetError(
+            _(
+                "The sheet “%(name)s” has %(count)s filled cells; the limit is %(limit)s. "
+                "Split it into smaller files."
+            )
+            % {
+                "name": grid.name,
+                "count": number_format(filled, force_grouping=True),
+                "limit": number_format(MAX_FILLED, force_grouping=True),
+            }
+        )
+    shown = rows
+    if facts.hidden_rows or facts.hidden_columns or facts.unsaved_formulas:
+        shown = [
+            [
+                "" if n in facts.hidden_rows or c in facts.hidden_columns else value
+                for c, value in enumerate(row)
+            ]
+            for n, row in enumerate(rows)
+        ]
+        for n, c, formula in facts.unsaved_formulas:
+            while len(shown) <= n:
+                shown.append([])
+            shown[n].extend([""] * (c + 1 - len(shown[n])))
+            shown[n][c] = formula
+    sheet = analyse(grid.name, shown)
+    if sheet is None:
+        return None
+    # What the preview shows of the sheet as read: the first rows and columns,
+    # each row with how it was read, cells cut short.
+    sheet.grid = [
+        [
+            "hidden" if n in facts.hidden_rows else sheet.row_kind(n + 1, row),
+            [text[:PREVIEW_TEXT] for text in row[:PREVIEW_COLUMNS]],
+        ]
+        for n, row in enumerate(rows[:PREVIEW_ROWS])
+    ]
+    formulas = {(n + 1, column_letter(c)) for n, c, _formula in facts.unsaved_formulas}
+    sheet.problems = [p for p in sheet.problems if (p.row, p.column) not in formulas]
+    for n in sorted(facts.hidden_rows):
+        if n < len(rows) and any(rows[n]):
+            sheet.problem(n + 1, None, _("The row is hidden in the sheet; it was not read."))
+    for c in sorted(facts.hidden_columns):
+        if any(c < len(row) and row[c] for row in rows):
+            sheet.problem(
+                None, column_letter(c), _("The column is hidden in the sheet; it was not read.")
+            )
+    for n, c, _formula in facts.unsaved_formulas:
+        sheet.problem(
+            n + 1,
+            column_letter(c),
+            _(
+                "The cell holds a formula whose value was never saved, so it reads as empty. "
+                "Open the file in Excel or LibreOffice, save it, and import it again."
+            ),
+        )
+    return sheet
+
+
+def finish(sheet, names, hidden):
+    sheet.sheet_names = names
+    skipped = [name for name in hidden if name != sheet.name]
+    if skipped:
+        sheet.problem(
+            None,
+            None,
+            _("Hidden sheets were not read: %(names)s. Choose one to read it instead.")
+            % {"names": ", ".join(f"“{name}”" for name in skipped)},
+        )
+    return sheet
+
+
 def analyse(name, rows):
     if not rows:
         return None
     start = first_used_column(rows)
-    return read_list(name, rows, start) or read_matrix(name, rows, start)
+    sheet = read_list(name, rows, start) or read_matrix(name, rows, start)
+    if sheet is None and looks_like_template(rows):
+        return Sheet(name=name, template=True)
+    return sheet
+
+
+def looks_like_template(rows):
+    """Mostly placeholders ("[Role]", "<Task>", "...") and nothing to read."""
+    written = [text for row in rows[: HEADER_SEARCH_ROWS * 2] for text in row if text]
+    placeholders = sum(1 for text in written if _PLACEHOLDER.match(text))
+    return placeholders >= 2 and placeholders * 2 >= len(written)
 
 
 def first_used_column(rows):
@@ -513,12 +831,12 @@ def first_used_column(rows):
 def is_letters(text):
     if not text:
         return False
-    cell = parse_cell(text)
+    cell = read_cell(text)
     return bool(cell.letters) and not cell.unknown
 
 
 def is_empty_mark(text):
-    cell = parse_cell(text)
+    cell = read_cell(text)
     return not cell.letters and not cell.unknown
 
 
@@ -546,23 +864,57 @@ def find_header(rows, start):
     return best, task_col
 
 
+def is_legend_row(row):
+    """A legend spread over a row: two or more cells such as "R = Responsible"."""
+    return sum(1 for text in row if text and _LEGEND.match(text)) >= 2
+
+
+def is_no_name(text):
+    """A task cell that names nothing: empty, a placeholder, or a none mark ("N", "-")."""
+    return not text or bool(_PLACEHOLDER.match(text)) or is_empty_mark(text)
+
+
+def phase_column(rows, header_index, task_col):
+    """True when the task column holds phases written on the first row of each
+    group only, and the column after it the steps (the tasks)."""
+    header = rows[header_index]
+    step = task_col + 1
+    if step >= len(header) or not header[step] or is_letters(header[step]):
+        return False
+    body = [r for r in rows[header_index + 1 :] if any(is_letters(v) for v in r[step + 1 :])]
+    if len(body) < 2 or not all(step < len(r) and r[step] for r in body):
+        return False
+    if any(is_letters(r[step]) for r in body):
+        return False
+    phases = sum(1 for r in body if task_col < len(r) and r[task_col])
+    return 0 < phases <= len(body) // 2
+
+
 def read_matrix(name, rows, start):
     found = find_header(rows, start)
     if found is None:
         return None
     header_index, task_col = found
+    area_col = None
+    if phase_column(rows, header_index, task_col):
+        area_col, task_col = task_col, task_col + 1
     header = rows[header_index]
-    sheet = Sheet(name=name, layout="matrix")
+    sheet = Sheet(name=name, layout="matrix", header_row=header_index + 1)
     body = rows[header_index + 1 :]
+    placeholders = 0
 
     # Columns: a header, not a note column, and mostly letters below.
-    candidates = []
+    candidates, description_col = [], None
     for col in range(task_col + 1, len(header)):
         title = header[col][: MAX_NAME["hat"]]
+        if description_col is None and norm(title) in DESCRIPTION_HEADS:
+            description_col = col
+            continue
         if not title or norm(title) in NOT_HATS or _LEGEND.match(title):
             continue
         values = [r[col] for r in body if col < len(r) and r[col]]
         if not values and _PLACEHOLDER.match(title):
+            placeholders += 1
             continue  # an unfilled template's "[Role]" column
         letters = sum(1 for v in values if is_letters(v) or is_empty_mark(v))
         if values and letters * 2 < len(values):
@@ -599,17 +951,27 @@ def read_matrix(name, rows, start):
         sheet.hat_columns.append(column_letter(col))
     sheet.hat_groups = [group_of.get(col) if group_of is not None else None for col in columns]
 
-    area, seen_tasks, seen_areas = None, {}, set()
+    area, seen_tasks, seen_areas, last = None, {}, set(), None
     for offset, row in enumerate(body):
         number = header_index + 2 + offset
-        raw_name = row[task_col] if task_col < len(row) else ""
-        values = [row[c] if c < len(row) else "" for c in columns]
+
+        def at(col, row=row):
+            return row[col] if col is not None and col < len(row) else ""
+
+        raw_name = at(task_col)
+        values = [at(c) for c in columns]
+        if area_col is not None and at(area_col):
+            area = add_area(sheet, seen_areas, at(area_col), number)
         if not raw_name and not any(values):
             continue
-        if raw_name and _LEGEND.match(raw_name):
+        if (raw_name and _LEGEND.match(raw_name)) or is_legend_row(row):
+            sheet.row_kinds[number] = "legend"
+            last = None
             continue
         task_name = clean_name(raw_name, "task")
-        if not task_name or _PLACEHOLDER.match(task_name):
+        if is_no_name(task_name):
+            if task_name and _PLACEHOLDER.match(task_name):
+                placeholders += 1
             if any(is_letters(v) for v in values):
                 sheet.problem(
                     number,
@@ -617,25 +979,34 @@ def read_matrix(name, rows, start):
                     _("Letters without a task name; the row was skipped."),
                 )
             continue
-        if not any(values) and not any(c < len(row) and row[c] for c in skipped):
-            area = clean_name(raw_name, "area")
-            if norm(area) not in seen_areas:
-                seen_areas.add(norm(area))
-                sheet.areas.append(area)
-            else:
-                area = next(a for a in sheet.areas if norm(a) == norm(area))
+        bare = not any(values) and not any(at(c) for c in skipped)
+        if bare and last == number - 1 and task_name[:1].islower():
+            # The rest of the task on the row above, written over two rows.
+            last = number
+            index = len(sheet.tasks) - 1
+            previous = sheet.tasks[index]
+            whole = f"{previous.name} {task_name}"[: MAX_NAME["task"]]
+            sheet.tasks[index] = ReadTask(previous.area, whole, previous.row, previous.description)
+            sheet.row_kinds[number] = "task"
+            continue
+        if bare:
+            if area_col is None:
+                area = add_area(sheet, seen_areas, raw_name, number)
+            last = None
             continue
         key = (norm(area) if area else None, norm(task_name))
         if key in seen_tasks:
             duplicate_task(sheet, number, column_letter(task_col), task_name, seen_tasks[key])
             continue
         seen_tasks[key] = number
-        index = add_task(sheet, ReadTask(area, task_name, number))
+        last = number
+        description = at(description_col)[:2000]
+        index = add_task(sheet, ReadTask(area, task_name, number, description))
         cells = {}
         for hat_index, (col, value) in enumerate(zip(columns, values, strict=True)):
             if not value:
                 continue
-            cell = parse_cell(value)
+            cell = read_cell(value)
             if cell.unknown:
                 sheet.problem(
                     number,
@@ -645,7 +1016,19 @@ def read_matrix(name, rows, start):
             if cell.letters:
                 sheet.cells[(index, hat_index)] = cells[hat_index] = cell.letters
         check_task(sheet, cells, number)
+    sheet.template = placeholders > 0 and not sheet.tasks
     return sheet
+
+
+def add_area(sheet, seen_areas, text, number):
+    """The area named `text` on row `number`, listed once however often it is written."""
+    sheet.row_kinds[number] = "area"
+    area = clean_name(text, "area")
+    if norm(area) not in seen_areas:
+        seen_areas.add(norm(area))
+        sheet.areas.append(area)
+        return area
+    return next(a for a in sheet.areas if norm(a) == norm(area))
 
 
 def function_row(rows, header_index, task_col, width):
@@ -700,10 +1083,12 @@ def check_task(sheet, cells, number):
 
 
 # List layout: Task | Responsible | Accountable | Consulted | Informed ---------------
-def list_columns(row):
-    """{"task": col, "area": col, "R": col, ...} if `row` is a list layout header:
-    a task column and at least two of the letters' columns, named in words."""
-    found = {}
+def list_columns(row, below):
+    """{"task": col, "area": col, "description": col, "R": col, ...} if `row` is a
+    list layout header: a task column and at least two of the letters' columns.
+    Columns headed by the bare letters count only when the cells `below` them
+    name roles rather than hold letters: "Task | R | A" may be a matrix's first task."""
+    found, bare = {}, False
     for col, text in enumerate(row):
         words = re.sub(r"[^\w\s]", " ", text.casefold()).split()
         if not words:
@@ -714,18 +1099,26 @@ def list_columns(row):
         if "area" not in found and words[0] in LIST_AREA:
             found["area"] = col
             continue
+        if "description" not in found and norm(text) in DESCRIPTION_HEADS:
+            found["description"] = col
+            continue
         for letter, names in LIST_LETTERS.items():
-            # The column's name ("Responsible", "R – Responsible"), never the bare
-            # letter: a task row "Task 0 | R | A" near the top of a matrix is no header.
             named = words[0] in names or (
                 len(words) > 1 and words[0] == letter.casefold() and words[1] in names
             )
-            if letter not in found and named:
+            if letter not in found and (named or words == [letter.casefold()]):
                 found[letter] = col
+                bare = bare or not named
                 break
-    if "task" in found and sum(1 for letter in "RACI" if letter in found) >= 2:
-        return found
-    return None
+    letters = [found[letter] for letter in "RACI" if letter in found]
+    if "task" not in found or len(letters) < 2:
+        return None
+    if bare:
+        written = [r[c] for r in below for c in letters if c < len(r) and r[c]]
+        names = sum(1 for text in written if not is_letters(text) and not is_empty_mark(text))
+        if not written or names * 2 < len(written):
+            return None
+    return found
 
 
 def read_list(name, rows, start):
@@ -733,13 +1126,13 @@ def read_list(name, rows, start):
         (
             (i, cols)
             for i, row in enumerate(rows[:HEADER_SEARCH_ROWS])
-            if (cols := list_columns(row))
+            if (cols := list_columns(row, rows[i + 1 : i + 51]))
         ),
         (None, None),
     )
     if found is None:
         return None
-    sheet = Sheet(name=name, layout="list")
+    sheet = Sheet(name=name, layout="list", header_row=header_index + 1)
     hat_index, area, seen_tasks, seen_areas = {}, None, {}, set()
     letter_cols = [(letter, found[letter]) for letter in "RACI" if letter in found]
     for offset, row in enumerate(rows[header_index + 1 :]):
@@ -751,28 +1144,24 @@ def read_list(name, rows, start):
         raw_name = at(found["task"])
         names = {letter: at(col) for letter, col in letter_cols}
         if raw_name and _LEGEND.match(raw_name):
+            sheet.row_kinds[number] = "legend"
             continue
         task_name = clean_name(raw_name, "task")
         if "area" in found and at(found["area"]):
-            area = clean_name(at(found["area"]), "area")
-            if norm(area) not in seen_areas:
-                seen_areas.add(norm(area))
-                sheet.areas.append(area)
-        if not task_name or _PLACEHOLDER.match(task_name):
+            area = add_area(sheet, seen_areas, at(found["area"]), number)
+        if is_no_name(task_name):
             continue
         if not any(names.values()):
             if "area" not in found:
-                area = clean_name(raw_name, "area")
-                if norm(area) not in seen_areas:
-                    seen_areas.add(norm(area))
-                    sheet.areas.append(area)
+                area = add_area(sheet, seen_areas, raw_name, number)
             continue
         key = (norm(area) if area else None, norm(task_name))
         if key in seen_tasks:
             duplicate_task(sheet, number, column_letter(found["task"]), task_name, seen_tasks[key])
             continue
         seen_tasks[key] = number
-        index = add_task(sheet, ReadTask(area, task_name, number))
+        description = at(found.get("description"))[:2000]
+        index = add_task(sheet, ReadTask(area, task_name, number, description))
         cells = {}
         for letter, _col in letter_cols:
             for written in re.split(r"[,;\n]+", names[letter]):

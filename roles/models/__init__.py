@@ -13,7 +13,15 @@ from .hats import (
 )
 from .jobs import Job, OutgoingEmail, WorkerBeat
 from .organisation import Organisation, Person, User
-from .raci import LETTERS, Area, CellChange, HealthSnapshot, Responsibility, Task
+from .raci import (
+    LETTERS,
+    Area,
+    CellChange,
+    HealthSnapshot,
+    ImportMapping,
+    Responsibility,
+    Task,
+)
 
 __all__ = [
     "INVITATION_VALID_FOR",
@@ -32,6 +40,7 @@ __all__ = [
     "HatChange",
     "HatRevision",
     "HealthSnapshot",
+    "ImportMapping",
     "Job",
     "Organisation",
     "OrgOwned",

@@ -339,3 +339,25 @@ class HealthSnapshot(OrgOwned):
 
     def __str__(self):
         return f"{self.org} {self.date}: {self.score:.0%}"
+
+
+class ImportMapping(OrgOwned):
+    """Where the last import of a sheet with these headers put things, as ids: the
+    defaults of the next import of such a sheet. `choices` is
+    roles.interchange.importer's plain-data form: {"hats": {column: {"hat": id} or
+    {"function": id}}, "area": name, "tasks": {"area|name": task id or "apart"}}."""
+
+    org = org_field("import_mappings")
+    signature = models.CharField(_("headers"), max_length=64)
+    choices = models.JSONField(_("choices"), default=dict)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["org", "signature"], name="one_mapping_per_header"),
+        ]
+
+    def __str__(self):
+        return f"{self.org_id}: {self.signature[:12]}"
