@@ -10,6 +10,7 @@ from .hats import (
     HatChange,
     HatRevision,
 )
+from .numbers import KPIValue, KPIValueChange
 from .organisation import Organisation, Person, User
 from .raci import LETTERS, Area, CellChange, HealthSnapshot, Responsibility, Task
 
@@ -27,6 +28,8 @@ __all__ = [
     "HatChange",
     "HatRevision",
     "HealthSnapshot",
+    "KPIValue",
+    "KPIValueChange",
     "Organisation",
     "OrgOwned",
     "OrgQuerySet",
