@@ -55,7 +55,7 @@ def last_periods(current, n, frequency=WEEKLY):
 
 
 def period_label(start, frequency=WEEKLY):
-    """"v. 49" in Swedish, "wk 49" in English: the ISO week of the period's
+    """ "v. 49" in Swedish, "wk 49" in English: the ISO week of the period's
     last day (the same week for ISO weeks); a month by the locale's format."""
     if frequency == MONTHLY:
         return formats.date_format(start, "YEAR_MONTH_FORMAT")
@@ -151,7 +151,7 @@ def status(figure, direction, goal, goal_high=None):
 
 
 def trend(figures):
-    """"up", "down" or "flat": the sign of the least-squares slope of the
+    """ "up", "down" or "flat": the sign of the least-squares slope of the
     figures present (missing periods are skipped, not taken as zero);
     None with fewer than two."""
     points = [(i, float(v)) for i, v in enumerate(figures) if v is not None]
