@@ -30,6 +30,7 @@ def _pattern(urlconf, prefix, slug, name, kwarg):
 NAV = {
     "map": "roles:org-map",
     "me": "roles:me",
+    "scorecard": "roles:scorecard",
     "people": "roles:people",
     "matrix": "roles:matrix",
     "import": "roles:matrix-import",

@@ -4,7 +4,7 @@ block below."""
 
 from django.urls import include, path, register_converter
 
-from .views import functions, hats, home, interchange, map, me, people
+from .views import functions, hats, home, interchange, map, me, numbers, people
 from .views import matrix as matrix_views
 
 app_name = "roles"
@@ -56,6 +56,12 @@ org_patterns = [
     # my hats
     path("me/", me.me, name="me"),
     path("me/hats/<id:hat_id>/acknowledge/", me.me_acknowledge, name="me-acknowledge"),
+    # weekly numbers
+    path("numbers/enter/", numbers.number_enter, name="number-enter"),
+    path("scorecard/", numbers.scorecard, name="scorecard"),
+    path("functions/<id:function_id>/numbers/", numbers.team_numbers, name="team-numbers"),
+    path("kpis/<id:kpi_id>/", numbers.kpi_graph, name="kpi-graph"),
+    path("kpis/<id:kpi_id>/edit/", numbers.kpi_settings, name="kpi-settings"),
     # matrix
     path("matrix/", matrix_views.matrix, name="matrix"),
     path("matrix/cell/", matrix_views.matrix_cell, name="matrix-cell"),

@@ -95,12 +95,8 @@ class KPI(models.Model):
         (AVERAGE, _("average of the wearers")),
     ]
     kind = models.CharField(_("kind"), max_length=10, choices=KINDS, default=COUNT)
-    direction = models.CharField(
-        _("direction"), max_length=10, choices=DIRECTIONS, default=HIGHER
-    )
-    frequency = models.CharField(
-        _("frequency"), max_length=10, choices=FREQUENCIES, default=WEEKLY
-    )
+    direction = models.CharField(_("direction"), max_length=10, choices=DIRECTIONS, default=HIGHER)
+    frequency = models.CharField(_("frequency"), max_length=10, choices=FREQUENCIES, default=WEEKLY)
     aggregation = models.CharField(
         _("hat figure"), max_length=10, choices=AGGREGATIONS, default="", blank=True
     )

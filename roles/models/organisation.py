@@ -84,9 +84,7 @@ class Organisation(models.Model):
         (5, _("Saturday")),
         (6, _("Sunday")),
     ]
-    week_ends = models.PositiveSmallIntegerField(
-        _("the week ends on"), choices=WEEKDAYS, default=6
-    )
+    week_ends = models.PositiveSmallIntegerField(_("the week ends on"), choices=WEEKDAYS, default=6)
     kpi_grace_days = models.PositiveSmallIntegerField(
         _("days after a period to report its numbers"), default=1
     )
