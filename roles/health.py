@@ -1,4 +1,4 @@
-"""Hatting health: the seven checks of the CEO map, and the workload behind the
+"""Hatting health: the nine checks of the CEO map, and the workload behind the
 last one.
 
 The checks are pure functions over plain data (`OrgData`), so they are testable
@@ -67,6 +67,7 @@ class Thresholds:
     max_accountable: int = 12
     max_hats: int = 4
     overload_share: int = 100
+    kpi_off_target_periods: int = 3
 
 
 @dataclass
@@ -82,6 +83,7 @@ class OrgData:
     cells: list | None = field(default_factory=list)
     acks: set = field(default_factory=set)  # (person_id, hat_id): confirmed current revision
     thresholds: Thresholds = field(default_factory=Thresholds)
+    kpis: list = field(default_factory=list)  # services.numbers.KPIHealth
 
 
 class Index:
@@ -286,6 +288,8 @@ LABELS = {
     "task_complete": _("Every task is complete (exactly one A, at least one R)"),
     "hat_confirmed": _("Every wearer has confirmed the current revision of each hat they wear"),
     "overload": _("Nobody is overloaded"),
+    "kpi_reported": _("Every KPI is reported for the last period by everyone wearing its hat"),
+    "kpi_on_target": _("No KPI is off target several periods in a row"),
 }
 
 
@@ -559,6 +563,37 @@ def check_overload(data, index=None, limit=None):
     return _counted("overload", len(index.active), len(loads), offenders, limit)
 
 
+def _kpis_worn(data):
+    """(KPIs of hats someone wears, {hat id: its wearers}, {hat id: title})."""
+    wearers = {}
+    for w in data.wears:
+        wearers.setdefault(w.hat_id, set()).add(w.person_id)
+    titles = {h.id: h.title for h in data.hats}
+    return [k for k in data.kpis if k.hat_id in wearers], wearers, titles
+
+
+def check_kpi_reported(data, index=None, limit=None):
+    kpis, wearers, titles = _kpis_worn(data)
+    failing = [k for k in kpis if not wearers[k.hat_id] <= k.reported]
+    offenders = [
+        Offender("kpi", k.id, f"{k.name} ({titles.get(k.hat_id, '')})")
+        for k in _first(failing, limit)
+    ]
+    return _counted("kpi_reported", len(kpis), len(failing), offenders, limit)
+
+
+def check_kpi_on_target(data, index=None, limit=None):
+    kpis, _wearers, titles = _kpis_worn(data)
+    kpis = [k for k in kpis if k.has_goal]
+    runs = max(1, data.thresholds.kpi_off_target_periods)
+    failing = [k for k in kpis if k.off_run >= runs]
+    offenders = [
+        Offender("kpi", k.id, f"{k.name} ({titles.get(k.hat_id, '')})")
+        for k in _first(failing, limit)
+    ]
+    return _counted("kpi_on_target", len(kpis), len(failing), offenders, limit)
+
+
 CHECKS = (
     check_function_hats,
     check_person_hats,
@@ -567,11 +602,13 @@ CHECKS = (
     check_task_complete,
     check_hat_confirmed,
     check_overload,
+    check_kpi_reported,
+    check_kpi_on_target,
 )
 
 
 def evaluate(data, index=None, limit=None):
-    """All seven checks over `data`. `index`: an Index of `data` to share with
+    """All nine checks over `data`. `index`: an Index of `data` to share with
     the caller. `limit`: list only the first `limit` offenders of each check
     (of each group of one), and count the rest."""
     index = index or Index(data)
@@ -589,11 +626,12 @@ def _rows(row_type, queryset):
 
 
 def load(org, tasks=True):
-    """The organisation's OrgData. Seven queries, whatever the size.
+    """The organisation's OrgData. Ten queries, whatever the size.
     `tasks=False`: without the tasks and their letters (the largest part, which
     only the checks read; they are None then, so no check can run on it by
-    mistake); five queries."""
+    mistake); two queries fewer."""
     from .models import Acknowledgement, Assignment, Function, Hat, Person, Responsibility, Task
+    from .services import numbers
 
     functions = _rows(
         FunctionRow,
@@ -634,8 +672,11 @@ def load(org, tasks=True):
             .order_by()
             .values_list("person_id", "hat_id")
         ),
-        thresholds=Thresholds(org.max_accountable, org.max_hats, org.overload_share),
+        thresholds=Thresholds(
+            org.max_accountable, org.max_hats, org.overload_share, org.kpi_off_target_periods
+        ),
     )
+    data.kpis = numbers.kpi_health(org)
     if not tasks:
         data.tasks = data.cells = None
         return data

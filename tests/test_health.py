@@ -44,6 +44,8 @@ def test_tidy_organisation_scores_full():
         "task_complete",
         "hat_confirmed",
         "overload",
+        "kpi_reported",
+        "kpi_on_target",
     ]
     assert all(c.ok for c in result.checks)
     assert result.score == 1.0
@@ -169,7 +171,7 @@ def offender_labels(result, key, group=None):
 
 
 def test_every_planted_gap_of_the_demo_shows_in_its_check(nordisk, django_assert_max_num_queries):
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(10):
         data = hc.load(nordisk)
     result = hc.evaluate(data)
     assert offender_labels(result, "function_hats") == ["Kundservice"]
@@ -204,7 +206,7 @@ def test_health_command_json(nordisk):
     call_command("health", "nordisk", "--format", "json", stdout=out)
     doc = json.loads(out.getvalue())
     assert 0 <= doc["score"] <= 1
-    assert len(doc["checks"]) == 7
+    assert len(doc["checks"]) == 9
     for check in doc["checks"]:
         assert {"key", "label", "passing", "total", "offenders"} <= set(check)
     tasks = next(c for c in doc["checks"] if c["key"] == "task_complete")
@@ -236,7 +238,7 @@ def test_snapshot_is_idempotent_per_day(nordisk, world):
     assert m.HealthSnapshot.objects.count() == 2  # one per organisation
     snap = m.HealthSnapshot.objects.get(org=nordisk)
     assert snap.score == pytest.approx(hc.health_of(nordisk).score)
-    assert len(snap.checks) == 7
+    assert len(snap.checks) == 9
 
     # A fix later the same day updates the row instead of adding one.
     task = m.Task.objects.for_org(nordisk).get(name="Reklamationer")

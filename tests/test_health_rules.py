@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from roles import health as hc
 from roles import raci
 from roles.health import FunctionRow, HatRow, OrgData, PersonRow, TaskRow, Thresholds, WearRow
+from roles.services.numbers import KPIHealth
 
 FUNCTIONS = range(1, 6)
 PEOPLE = range(10, 20)
@@ -70,10 +71,27 @@ def organisations(draw):
             st.lists(st.tuples(some_task, some_hat, st.sampled_from(raci.LETTERS)), max_size=24)
         )
     thresholds = Thresholds(
-        draw(st.integers(0, 3)), draw(st.integers(0, 2)), draw(st.sampled_from([0, 50, 100]))
+        draw(st.integers(0, 3)),
+        draw(st.integers(0, 2)),
+        draw(st.sampled_from([0, 50, 100])),
+        draw(st.integers(0, 3)),
     )
     tasks = [TaskRow(t, f"Task {t}") for t in task_ids]
-    return OrgData(functions, people, hats, wears, tasks, cells, acks, thresholds)
+    kpis = []
+    if hat_ids and person_ids:
+        kpis = [
+            KPIHealth(
+                500 + i,
+                f"KPI {i}",
+                draw(some_hat),
+                draw(st.booleans()),
+                draw(st.sampled_from(["on", "off", "missing", "none"])),
+                frozenset(draw(st.lists(some_person, max_size=3))),
+                draw(st.integers(0, 4)),
+            )
+            for i in range(draw(st.integers(0, 4)))
+        ]
+    return OrgData(functions, people, hats, wears, tasks, cells, acks, thresholds, kpis)
 
 
 # The rules, read plainly -------------------------------------------------------
@@ -161,6 +179,19 @@ def expected(data):
 
     failing = expected_overloaded(data)
     out["overload"] = [("person", p, "", p) for p, _r in failing], len(active)
+
+    # A KPI of a worn hat is reported when every wearer has a value, and
+    # failing on target when off for the set number of periods in a row.
+    wearers = defaultdict(set)
+    for w in data.wears:
+        wearers[w.hat_id].add(w.person_id)
+    worn = [k for k in data.kpis if k.hat_id in wearers]
+    missing = [k for k in worn if wearers[k.hat_id] - k.reported]
+    out["kpi_reported"] = [("kpi", k.id, "", None) for k in missing], len(worn)
+    judged = [k for k in worn if k.has_goal]
+    runs = max(1, data.thresholds.kpi_off_target_periods)
+    off = [k for k in judged if k.off_run >= runs]
+    out["kpi_on_target"] = [("kpi", k.id, "", None) for k in off], len(judged)
     return out
 
 

@@ -159,8 +159,8 @@ def two_wearers(world):
 
 def test_hat_figure_is_the_sum_for_counts_and_the_average_for_percents(two_wearers):
     w, second = two_wearers
-    meetings = f.KPIFactory(hat=w.hat, kind="count")
-    hit_rate = f.KPIFactory(hat=w.hat, kind="percent")
+    meetings = f.KPIFactory(hat=w.hat, value_kind="count")
+    hit_rate = f.KPIFactory(hat=w.hat, value_kind="percent")
     week = datetime.date(2026, 11, 30)
     for kpi, a, b in ((meetings, 3, 5), (hit_rate, 40, 60)):
         m.KPIValue.objects.create(org=w.org, kpi=kpi, person=w.member, period=week, value=a)
@@ -173,7 +173,7 @@ def test_hat_figure_is_the_sum_for_counts_and_the_average_for_percents(two_weare
 
 
 def test_scorecard_marks_missing_periods_and_colours_by_target(world):
-    kpi = f.KPIFactory(hat=world.hat, kind="count", target="10")
+    kpi = f.KPIFactory(hat=world.hat, value_kind="count", target="10")
     now = dt(2026, 12, 3, 12)
     this = datetime.date(2026, 11, 30)
     for back, value in ((0, 12), (2, 4)):
@@ -198,7 +198,7 @@ WEEK = datetime.date(2026, 11, 30)
 
 
 def test_entering_keeps_every_change_and_marks_late_entries(world):
-    kpi = f.KPIFactory(hat=world.hat, kind="count")
+    kpi = f.KPIFactory(hat=world.hat, value_kind="count")
     services.enter_value(world.org, kpi, world.member, WEEK, "7", world.member, now=NOW)
     services.enter_value(world.org, kpi, world.member, WEEK, "8", world.manager, was="7", now=NOW)
     value = m.KPIValue.objects.get(kpi=kpi)
@@ -214,7 +214,7 @@ def test_entering_keeps_every_change_and_marks_late_entries(world):
 
 
 def test_refusals_save_nothing(world, other_world):
-    kpi = f.KPIFactory(hat=world.hat, kind="percent")
+    kpi = f.KPIFactory(hat=world.hat, value_kind="percent")
     cases = [
         (world.member, WEEK, "140", "between 0 and 100"),
         (world.member, rules.shift(WEEK, 1), "5", "not started yet"),
@@ -245,7 +245,7 @@ def test_a_change_made_meanwhile_is_not_overwritten(world):
 def test_editing_a_hats_kpis_keeps_their_numbers(world):
     from roles.services import hats as hat_services
 
-    kpi = f.KPIFactory(hat=world.hat, name="Möten", kind="count")
+    kpi = f.KPIFactory(hat=world.hat, name="Möten", value_kind="count")
     m.KPIValue.objects.create(org=world.org, kpi=kpi, person=world.member, period=WEEK, value=4)
     rows = [
         {"name": "Nya kunder", "target": "2", "unit": "st", "period": "vecka"},

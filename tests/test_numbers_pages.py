@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def kpi(world):
-    return f.KPIFactory(hat=world.hat, name="Bokade möten", kind="count", target="10")
+    return f.KPIFactory(hat=world.hat, name="Bokade möten", value_kind="count", target="10")
 
 
 def enter(client, world, kpi, value, person=None, period=None, was=None, htmx=True):
@@ -71,7 +71,7 @@ def test_a_future_week_and_a_hat_no_longer_worn_are_refused(as_member, world, kp
 
 @pytest.mark.swedish
 def test_a_decimal_comma_in_swedish(world):
-    kpi = f.KPIFactory(hat=world.hat, kind="percent")
+    kpi = f.KPIFactory(hat=world.hat, value_kind="percent")
     client = client_for(world.member)
     client.cookies["django_language"] = "sv"
     enter(client, world, kpi, "12,5")
@@ -133,7 +133,7 @@ def test_the_graph_draws_the_hat_and_each_wearer_with_a_table(as_member, world, 
 def test_kpi_settings_refuse_a_range_upside_down(as_manager, world, kpi):
     url = f"/o/{world.org.slug}/kpis/{kpi.id}/edit/"
     data = {
-        "kind": "percent",
+        "value_kind": "percent",
         "direction": "range",
         "frequency": "weekly",
         "aggregation": "",
@@ -144,7 +144,7 @@ def test_kpi_settings_refuse_a_range_upside_down(as_manager, world, kpi):
     data["goal_high"] = "95"
     assert as_manager.post(url, data).status_code == 302
     kpi.refresh_from_db()
-    assert (kpi.kind, kpi.goal, kpi.goal_high) == ("percent", 90, 95)
+    assert (kpi.value_kind, kpi.goal, kpi.goal_high) == ("percent", 90, 95)
 
 
 @pytest.mark.parametrize("size", [1, 12])
@@ -174,3 +174,38 @@ def test_numbers_pages_keep_a_flat_query_count(world, django_assert_max_num_quer
     ):
         with django_assert_max_num_queries(12):
             assert admin.get(url).status_code == 200
+
+
+def test_health_flags_missing_numbers_and_a_kpi_off_target_three_periods(world, as_admin):
+    from roles import health as hc
+
+    kpi = f.KPIFactory(hat=world.hat, name="Offerter", value_kind="count", target="10")
+    due = services.due_period(world.org, "weekly")
+    checks = {c.key: c for c in hc.health_of(world.org).checks}
+    assert [o.id for o in checks["kpi_reported"].offenders] == [kpi.id]
+    assert checks["kpi_on_target"].ok  # missing is not off target
+    for back in range(3):
+        m.KPIValue.objects.create(
+            org=world.org, kpi=kpi, person=world.member, period=rules.shift(due, -back), value=4
+        )
+    checks = {c.key: c for c in hc.health_of(world.org).checks}
+    assert checks["kpi_reported"].ok
+    assert [o.id for o in checks["kpi_on_target"].offenders] == [kpi.id]
+    world.org.kpi_off_target_periods = 4
+    world.org.save()
+    assert {c.key: c for c in hc.health_of(world.org).checks}["kpi_on_target"].ok
+    world.org.kpi_off_target_periods = 3
+    world.org.save()
+    page = as_admin.get(f"/o/{world.org.slug}/").content.decode()
+    assert f'href="/o/{world.org.slug}/kpis/{kpi.id}/"' in page  # the offender, linked
+    assert "0 of 1 KPI on target this week" in page
+
+
+def test_the_map_counts_kpis_on_target_in_each_function(world, as_admin):
+    kpi = f.KPIFactory(hat=world.hat, value_kind="count", target="10")
+    f.KPIFactory(hat=world.hat, value_kind="count", target="10")
+    this = services.current(world.org)
+    m.KPIValue.objects.create(org=world.org, kpi=kpi, person=world.member, period=this, value=11)
+    page = as_admin.get(f"/o/{world.org.slug}/").content.decode()
+    assert "1 of 2 KPIs on target this week" in page
+    assert f"/o/{world.org.slug}/scorecard/?function={world.team.id}" in page

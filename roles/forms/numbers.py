@@ -10,12 +10,12 @@ from ..models import KPI
 class KPISettingsForm(forms.ModelForm):
     class Meta:
         model = KPI
-        fields = ["kind", "direction", "frequency", "aggregation", "goal", "goal_high"]
+        fields = ["value_kind", "direction", "frequency", "aggregation", "goal", "goal_high"]
         localized_fields = ["goal", "goal_high"]
 
     def clean(self):
         data = super().clean()
-        kind = data.get("kind") or rules.COUNT
+        kind = data.get("value_kind") or rules.COUNT
         for name in ("goal", "goal_high"):
             value = data.get(name)
             if value is not None:

@@ -94,7 +94,7 @@ class KPI(models.Model):
         (SUM, _("sum of the wearers")),
         (AVERAGE, _("average of the wearers")),
     ]
-    kind = models.CharField(_("kind"), max_length=10, choices=KINDS, default=COUNT)
+    value_kind = models.CharField(_("kind"), max_length=10, choices=KINDS, default=COUNT)
     direction = models.CharField(_("direction"), max_length=10, choices=DIRECTIONS, default=HIGHER)
     frequency = models.CharField(_("frequency"), max_length=10, choices=FREQUENCIES, default=WEEKLY)
     aggregation = models.CharField(
@@ -125,7 +125,7 @@ class KPI(models.Model):
         """How the hat's figure is formed from its wearers' values."""
         if self.aggregation:
             return self.aggregation
-        return self.AVERAGE if self.kind in (self.PERCENT, self.DURATION) else self.SUM
+        return self.AVERAGE if self.value_kind in (self.PERCENT, self.DURATION) else self.SUM
 
 
 class ChecklistItem(models.Model):

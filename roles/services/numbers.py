@@ -2,10 +2,12 @@
 sum or average of its wearers' values), and so its function's and the
 company's scorecards, are computed in SQL from the stored values."""
 
+import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, Sum
+from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -77,7 +79,7 @@ def enter_value(org, kpi, person, period, text, author, was=None, now=None):
         )
     text = (text or "").strip()
     try:
-        new = None if text == "" else rules.parse_value(text, kpi.kind)
+        new = None if text == "" else rules.parse_value(text, kpi.value_kind)
     except rules.BadNumber as bad:
         raise Refused(str(bad)) from None
     existing = (
@@ -246,22 +248,129 @@ def kpis_of(org, function_ids=None):
     )
 
 
-def on_target_by_function(org, now=None):
-    """{function id: (KPIs on target in the latest period, KPIs with a target)}
-    for the map's boxes. Two queries."""
-    kpis = kpis_of(org)
+# Health ------------------------------------------------------------------------------
+
+
+class KPIFact(NamedTuple):
+    """What the health checks and the map need of a KPI, without loading it."""
+
+    id: int
+    name: str
+    hat_id: int
+    value_kind: str
+    direction: str
+    frequency: str
+    aggregation: str
+    goal: object
+    goal_high: object
+    target: str
+
+    @property
+    def aggregated_by(self):
+        if self.aggregation:
+            return self.aggregation
+        return "average" if self.value_kind in (rules.PERCENT, rules.DURATION) else "sum"
+
+
+class KPIHealth(NamedTuple):
+    """A KPI as the health checks see it. `reported`: people with a value for
+    the last period due; `off_run`: periods due in a row off target; `now`:
+    ON/OFF/MISSING in the running period (NO_TARGET without a target)."""
+
+    id: int
+    name: str
+    hat_id: int
+    has_goal: bool
+    now: str
+    reported: frozenset
+    off_run: int
+
+
+def due_period(org, frequency, now=None):
+    """The latest period whose numbers are due: the one before the running
+    period, once its grace days (the organisation's setting) have passed."""
+    today = timezone.localdate(now)
+    this = rules.period_start(today, frequency, org.week_ends)
+    last = rules.shift(this, -1, frequency)
+    deadline = rules.period_end(last, frequency) + datetime.timedelta(days=org.kpi_grace_days)
+    return last if today > deadline else rules.shift(last, -1, frequency)
+
+
+def kpi_health(org, now=None):
+    """A KPIHealth per KPI of the organisation. Three queries, whatever the
+    size: the KPIs, their figures, and who reported for the period due."""
+    facts = [
+        KPIFact(*row)
+        for row in KPI.objects.filter(hat__org=org)
+        .order_by("hat_id", "position", "id")
+        .values_list(
+            "id",
+            "name",
+            "hat_id",
+            "value_kind",
+            "direction",
+            "frequency",
+            "aggregation",
+            "goal",
+            "goal_high",
+            "target",
+        )
+    ]
+    if not facts:
+        return []
+    runs = max(1, org.kpi_off_target_periods)
+    calendar = {}  # frequency: (running period, period due, the periods judged)
+    for frequency in {k.frequency for k in facts}:
+        due = due_period(org, frequency, now)
+        calendar[frequency] = (
+            current(org, frequency, now),
+            due,
+            rules.last_periods(due, runs, frequency),
+        )
+    found = figures(
+        org,
+        facts,
+        min(c[2][0] for c in calendar.values()),
+        max(c[0] for c in calendar.values()),
+    )
+    due_of = Q()
+    for frequency, (_this, due, _periods) in calendar.items():
+        due_of |= Q(kpi__frequency=frequency, period=due)
+    reported = {}
+    for kpi_id, person_id in (
+        KPIValue.objects.for_org(org)
+        .filter(due_of, kpi_id__in=[k.id for k in facts])
+        .values_list("kpi_id", "person_id")
+    ):
+        reported.setdefault(kpi_id, set()).add(person_id)
+    out = []
+    for k in facts:
+        this, _due, periods = calendar[k.frequency]
+        target = k.goal if k.goal is not None else rules.goal_of(k.target)
+        judged = [
+            rules.status(found.get((k.id, p)), k.direction, target, k.goal_high) for p in periods
+        ]
+        out.append(
+            KPIHealth(
+                k.id,
+                k.name,
+                k.hat_id,
+                target is not None,
+                rules.status(found.get((k.id, this)), k.direction, target, k.goal_high),
+                frozenset(reported.get(k.id, ())),
+                rules.off_in_a_row(judged),
+            )
+        )
+    return out
+
+
+def on_target_by_function(kpis, function_of):
+    """{function id: (KPIs on target now, KPIs with a target)} from KPIHealth
+    rows and {hat id: function id}."""
     out = {}
-    for frequency in (rules.WEEKLY, rules.MONTHLY):
-        group = [k for k in kpis if k.frequency == frequency]
-        if not group:
+    for k in kpis:
+        if not k.has_goal or k.hat_id not in function_of:
             continue
-        this = current(org, frequency, now)
-        found = figures(org, group, this, this)
-        for kpi in group:
-            target = goal(kpi)
-            if target is None:
-                continue
-            s = rules.status(found.get((kpi.id, this)), kpi.direction, target, kpi.goal_high)
-            on, total = out.get(kpi.hat.function_id, (0, 0))
-            out[kpi.hat.function_id] = (on + (s == rules.ON), total + 1)
+        on, total = out.get(function_of[k.hat_id], (0, 0))
+        out[function_of[k.hat_id]] = (on + (k.now == rules.ON), total + 1)
     return out
