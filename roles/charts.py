@@ -8,11 +8,19 @@ WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
 
 
+# The hat's line, then the wearers' in turn; drawn as SVG attributes so that
+# the PDF renderer, which does not apply the page's stylesheet to SVG, agrees.
+MAIN_COLOUR = "#0b3d91"
+COLOURS = ("#6f42c1", "#2f7d62", "#9a5b00", "#0f6f8f", "#7a3e3e")
+GOAL_COLOUR = "#b02a37"
+
+
 @dataclass
 class Series:
     name: str
     values: list
     main: bool = False
+    colour: str = MAIN_COLOUR
     segments: list = field(default_factory=list)  # ["x,y x,y …"] between gaps
     dots: list = field(default_factory=list)  # [(x, y)] of every value
 
@@ -45,7 +53,11 @@ def line_chart(series, labels, goal=None, goal_high=None):
     def y(v):
         return round(TOP + inner_h * (1 - (float(v) - low) / span), 1)
 
+    others = 0
     for s in series:
+        if not s.main:
+            s.colour = COLOURS[others % len(COLOURS)]
+            others += 1
         s.segments, s.dots, run = [], [], []
         for i, v in enumerate(s.values):
             if v is None:
@@ -70,6 +82,7 @@ def line_chart(series, labels, goal=None, goal_high=None):
         "goal_y": None if goal is None else y(goal),
         "goal_high_y": None if goal_high is None else y(goal_high),
         "series": series,
+        "goal_colour": GOAL_COLOUR,
     }
 
 

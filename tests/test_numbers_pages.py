@@ -209,3 +209,22 @@ def test_the_map_counts_kpis_on_target_in_each_function(world, as_admin):
     page = as_admin.get(f"/o/{world.org.slug}/").content.decode()
     assert "1 of 2 KPIs on target this week" in page
     assert f"/o/{world.org.slug}/scorecard/?function={world.team.id}" in page
+
+
+def test_the_hat_pdf_carries_each_kpis_graph(world, as_member, kpi, monkeypatch):
+    import weasyprint
+
+    m.KPIValue.objects.create(
+        org=world.org, kpi=kpi, person=world.member, period=services.current(world.org), value=3
+    )
+    seen = []
+    real = weasyprint.HTML
+
+    def capture(*args, string="", **kwargs):
+        seen.append(string)
+        return real(*args, string=string, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "HTML", capture)
+    response = as_member.get(f"/o/{world.org.slug}/hats/{world.hat.id}.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "<svg" in seen[0] and "Bokade möten" in seen[0]

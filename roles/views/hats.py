@@ -46,6 +46,7 @@ from ..models import (
 from ..prepared import Prepared
 from ..revisions import LABELS, diff_snapshots
 from ..services import hats as service
+from . import numbers
 from .downloads import download
 
 HAT_QS = Hat.objects.select_related(
@@ -255,7 +256,12 @@ def hat_pdf(request, hat_id):
     sheet = hat_sheet(hat, history=0)
     html = render_to_string(
         "roles/hat_pdf.html",
-        {"sheet": sheet, "org": request.access.org, "printed": timezone.now()},
+        {
+            "sheet": sheet,
+            "org": request.access.org,
+            "printed": timezone.now(),
+            "graphs": numbers.hat_graphs(request.access.org, hat),
+        },
         request=request,
     )
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=pdf.url_fetcher())

@@ -254,6 +254,51 @@ def scorecard(request):
     )
 
 
+def graph_of(org, kpi, n=GRAPH_SPANS[0], wearers=True):
+    """The context of a KPI's graph over its last `n` periods: the hat's
+    figure, and each wearer's values if `wearers`. Three queries at most."""
+    periods = rules.last_periods(services.current(org, kpi.frequency), n, kpi.frequency)
+    hat_figures = services.figures(org, [kpi], periods[0], periods[-1])
+    how = _("sum") if kpi.aggregated_by == "sum" else _("average")
+    series = [
+        charts.Series(
+            _("Hat (%(how)s)") % {"how": how},
+            [hat_figures.get((kpi.id, p)) for p in periods],
+            main=True,
+        )
+    ]
+    if wearers:
+        found = services.person_values(org, [kpi.id], periods[0], periods[-1])
+        names = dict(
+            Person.objects.for_org(org)
+            .filter(id__in={p for _k, p, _d in found})
+            .values_list("id", "name")
+        )
+        for person_id, name in sorted(names.items(), key=lambda item: item[1]):
+            values = [found.get((kpi.id, person_id, p), (None,))[0] for p in periods]
+            series.append(charts.Series(name, values))
+    goal = services.goal(kpi)
+    labels = [rules.period_label(p, kpi.frequency) for p in periods]
+    high = kpi.goal_high if kpi.direction == rules.RANGE else None
+    way = rules.trend(series[0].values)
+    statuses = [rules.status(v, kpi.direction, goal, kpi.goal_high) for v in series[0].values]
+    return {
+        "kpi": kpi,
+        "n": n,
+        "chart": charts.line_chart(series, labels, goal, high),
+        "series": series,
+        "rows": list(zip(labels, statuses, *[s.values for s in series], strict=True)),
+        "goal": goal,
+        "trend": way,
+        "trend_good": rules.trend_is_good(kpi.direction, way),
+    }
+
+
+def hat_graphs(org, hat):
+    """The graph of each of a hat's KPIs (the hat's figure), for its PDF."""
+    return [graph_of(org, kpi, wearers=False) for kpi in hat.kpis.all()]
+
+
 @require_safe
 @org_view()
 def kpi_graph(request, kpi_id):
@@ -263,47 +308,13 @@ def kpi_graph(request, kpi_id):
     )
     n = id_param(request.GET.get("n"))
     n = n if n in GRAPH_SPANS else GRAPH_SPANS[0]
-    periods = rules.last_periods(services.current(acc.org, kpi.frequency), n, kpi.frequency)
-    found = services.person_values(acc.org, [kpi.id], periods[0], periods[-1])
-    hat_figures = services.figures(acc.org, [kpi], periods[0], periods[-1])
-    names = dict(
-        Person.objects.for_org(acc.org)
-        .filter(id__in={p for _k, p, _d in found})
-        .values_list("id", "name")
-    )
-    series = [
-        charts.Series(
-            _("Hat (%(how)s)") % {"how": _("sum") if kpi.aggregated_by == "sum" else _("average")},
-            [hat_figures.get((kpi.id, p)) for p in periods],
-            main=True,
-        )
-    ]
-    for person_id, name in sorted(names.items(), key=lambda item: item[1]):
-        series.append(
-            charts.Series(name, [found.get((kpi.id, person_id, p), (None,))[0] for p in periods])
-        )
-    goal = services.goal(kpi)
-    labels = [rules.period_label(p, kpi.frequency) for p in periods]
-    chart = charts.line_chart(
-        series, labels, goal, kpi.goal_high if kpi.direction == "range" else None
-    )
-    way = rules.trend(series[0].values)
-    statuses = [rules.status(v, kpi.direction, goal, kpi.goal_high) for v in series[0].values]
     return render(
         request,
         "roles/kpi_graph.html",
         {
-            "kpi": kpi,
+            **graph_of(acc.org, kpi, n),
             "hat": kpi.hat,
-            "chart": chart,
-            "series": series,
-            "rows": list(zip(labels, statuses, *[s.values for s in series], strict=True)),
-            "statuses": statuses,
-            "n": n,
             "spans": GRAPH_SPANS,
-            "goal": goal,
-            "trend": way,
-            "trend_good": rules.trend_is_good(kpi.direction, way),
             "may_edit": acc.can_edit_hat(kpi.hat),
             "nav": "scorecard",
         },
