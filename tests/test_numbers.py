@@ -59,9 +59,10 @@ def test_week_boundaries_follow_stockholm_time_across_daylight_saving(settings, 
 def test_iso_week_53_and_the_turn_of_the_year():
     start = datetime.date(2026, 12, 28)
     assert rules.period_start(datetime.date(2027, 1, 3)) == start  # Sunday of week 53
-    assert rules.period_label(start) == "wk 53"
     assert rules.shift(start, 1) == datetime.date(2027, 1, 4)
-    assert rules.period_label(rules.shift(start, 1)) == "wk 1"
+    with translation.override("en"):
+        assert rules.period_label(start) == "wk 53"
+        assert rules.period_label(rules.shift(start, 1)) == "wk 1"
     with translation.override("sv"):
         assert rules.period_label(start) == "v. 53"
 
