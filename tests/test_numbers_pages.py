@@ -228,3 +228,28 @@ def test_the_hat_pdf_carries_each_kpis_graph(world, as_member, kpi, monkeypatch)
     response = as_member.get(f"/o/{world.org.slug}/hats/{world.hat.id}.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "<svg" in seen[0] and "Bokade möten" in seen[0]
+
+
+def test_the_demo_has_numbers_worth_looking_at():
+    import io
+
+    from django.core.management import call_command
+
+    from roles import health as hc
+
+    call_command("demo", password="demo-pass-4711", stdout=io.StringIO())
+    org = m.Organisation.objects.get(slug="nordisk")
+    sara = m.Person.objects.get(org=org, email="saljare@nordisk.example")
+    johan = m.Person.objects.get(org=org, email="johan.berg@nordisk.example")
+    meetings = m.KPI.objects.get(hat__org=org, name="Kundmöten")
+    weeks = rules.last_periods(services.current(org), 26)
+
+    def series(person):
+        found = services.person_values(org, [meetings.id], weeks[0], weeks[-1], [person.id])
+        return [found.get((meetings.id, person.id, w), (None,))[0] for w in weeks]
+
+    assert rules.trend(series(sara)) == "up" and series(sara)[-1] is None  # hers to enter
+    assert rules.trend(series(johan)) == "down"
+    checks = {c.key: c for c in hc.health_of(org).checks}
+    assert "Kundmöten (Säljare)" in [o.label for o in checks["kpi_reported"].offenders]
+    assert [o.label for o in checks["kpi_on_target"].offenders] == ["Bokade möten (Innesäljare)"]
