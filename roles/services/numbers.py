@@ -214,11 +214,20 @@ def score_rows(org, kpis, n=13, now=None):
         for kpi in group:
             target = goal(kpi)
             series = [found.get((kpi.id, p)) for p in periods]
+            # Periods before the first number are not missing: nobody measured yet.
+            first = next((i for i, v in enumerate(series) if v is not None), len(series))
             row = ScoreRow(
                 kpi,
                 [
-                    Cell(p, label, v, rules.status(v, kpi.direction, target, kpi.goal_high))
-                    for p, label, v in zip(periods, labels, series, strict=True)
+                    Cell(
+                        p,
+                        label,
+                        v,
+                        rules.NO_TARGET
+                        if i < first
+                        else rules.status(v, kpi.direction, target, kpi.goal_high),
+                    )
+                    for i, (p, label, v) in enumerate(zip(periods, labels, series, strict=True))
                 ],
             )
             row.trend = rules.trend(series)

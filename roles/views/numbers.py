@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -53,7 +53,9 @@ class Field:
 
     @property
     def last_shown(self):
-        return None if self.last is None else formats.number_format(shown_number(self.last))
+        if self.last is None:
+            return None
+        return formats.number_format(shown_number(self.last), force_grouping=True)
 
     @property
     def label(self):
@@ -83,8 +85,11 @@ def week_param(request, org):
 
 def fields_for(org, pairs, week):
     """A Field per (kpi, person) of `pairs` for the period of each KPI that
-    contains `week`, with its value and the previous period's. One query."""
-    fields = [Field(k, p, services.period_of(org, k, week)) for k, p in pairs]
+    contains `week` (a monthly KPI: the month of the week's last day, or of
+    today in the running week), with its value and the previous period's.
+    One query."""
+    day = min(rules.period_end(week), timezone.localdate())
+    fields = [Field(k, p, services.period_of(org, k, day)) for k, p in pairs]
     if not fields:
         return fields
     first = min(rules.shift(fl.period, -1, fl.kpi.frequency) for fl in fields)
