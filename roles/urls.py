@@ -59,6 +59,7 @@ org_patterns = [
     # weekly numbers
     path("numbers/enter/", numbers.number_enter, name="number-enter"),
     path("scorecard/", numbers.scorecard, name="scorecard"),
+    path("scorecard.xlsx", numbers.scorecard_xlsx, name="scorecard-xlsx"),
     path("functions/<id:function_id>/numbers/", numbers.team_numbers, name="team-numbers"),
     path("kpis/<id:kpi_id>/", numbers.kpi_graph, name="kpi-graph"),
     path("kpis/<id:kpi_id>/edit/", numbers.kpi_settings, name="kpi-settings"),

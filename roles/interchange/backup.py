@@ -19,7 +19,17 @@ from ..models import Organisation, User
 from ..services import task_status
 
 FORMAT, VERSION = "hatta-org", 1
-ORG_FIELDS = ("name", "language", "max_accountable", "max_hats", "overload_share", "created")
+ORG_FIELDS = (
+    "name",
+    "language",
+    "max_accountable",
+    "max_hats",
+    "overload_share",
+    "week_ends",
+    "kpi_grace_days",
+    "kpi_off_target_periods",
+    "created",
+)
 
 
 class BackupError(ValueError):

@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -17,6 +17,7 @@ from .. import charts
 from .. import numbers as rules
 from ..access import MANAGER, deny_unless, get_in_org, id_param, org_view, subtree_ids
 from ..forms.numbers import KPISettingsForm
+from ..interchange import numbers as interchange
 from ..models import KPI, Assignment, Function, Person
 from ..services import numbers as services
 
@@ -229,11 +230,9 @@ def team_numbers(request, function_id):
 # Scorecards and graphs ------------------------------------------------------------------
 
 
-@require_safe
-@org_view()
-def scorecard(request):
-    """KPIs × the last 13 periods, for the company or one function (and below)."""
-    acc = request.access
+def scorecard_tables(acc, request):
+    """(the function chosen by ?function=, or None; the functions; the tables
+    [(title, period labels, ScoreRows)] of its KPIs and those below it)."""
     functions = list(Function.objects.for_org(acc.org).order_by("position", "name"))
     chosen = id_param(request.GET.get("function"))
     function = next((fn for fn in functions if fn.id == chosen), None)
@@ -246,6 +245,15 @@ def scorecard(request):
         group = [r for r in rows if r.kpi.frequency == frequency]
         if group:
             tables.append((title, [c.label for c in group[0].cells], group))
+    return function, functions, tables
+
+
+@require_safe
+@org_view()
+def scorecard(request):
+    """KPIs × the last 13 periods, for the company or one function (and below)."""
+    acc = request.access
+    function, functions, tables = scorecard_tables(acc, request)
     return render(
         request,
         "roles/scorecard.html",
@@ -257,6 +265,20 @@ def scorecard(request):
             "nav": "scorecard",
         },
     )
+
+
+@require_safe
+@org_view()
+def scorecard_xlsx(request):
+    acc = request.access
+    function, _functions, tables = scorecard_tables(acc, request)
+    response = HttpResponse(
+        interchange.scorecard_xlsx(tables),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"{acc.org.slug}-scorecard" + (f"-{function.id}" if function else "")
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
 
 
 def graph_of(org, kpi, n=GRAPH_SPANS[0], wearers=True):
