@@ -4,6 +4,7 @@ import datetime
 import json
 
 from roles import models as m
+from roles import numbers as rules
 from roles.interchange.backup import export_org, import_org
 from roles.services import numbers as services
 
@@ -66,3 +67,53 @@ def test_the_scorecard_downloads_as_a_coloured_workbook(world):
     assert rows[0][:4] == ("KPI", "Hat", "Function", "Target")
     assert rows[1][:3] == ("Offerter", world.hat.title, world.team.name) and rows[1][-2] == 4
     assert sheet.cell(row=2, column=len(rows[0]) - 1).fill.fgColor.rgb.endswith("F8D7DA")
+
+
+def upload(client, world, text, name="numbers.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        f"/o/{world.org.slug}/numbers/import/",
+        {"file": SimpleUploadedFile(name, text.encode(), content_type="text/csv")},
+    )
+
+
+def test_numbers_import_previews_then_saves_only_good_rows(world):
+    from .conftest import client_for
+
+    kpi = f.KPIFactory(hat=world.hat, name="Bokade möten", value_kind="count")
+    this = services.current(world.org)
+    last = rules.shift(this, -1)
+    m.KPIValue.objects.create(org=world.org, kpi=kpi, person=world.member, period=last, value=3)
+    year, week, _d = last.isocalendar()
+    sheet = (
+        "Person;KPI;Vecka;Värde\n"
+        f"{world.member.email};Bokade möten;{this.isoformat()};12\n"
+        f"{world.member.name};bokade möten;v. {week} {year};4\n"
+        f"{world.member.email};Bokade möten;2099-01-05;1\n"
+        f"{world.member.email};Okänt;{this.isoformat()};1\n"
+        f"{world.manager.email};Bokade möten;{this.isoformat()};1\n"
+        f"{world.member.email};Bokade möten;{this.isoformat()};-2\n"
+    )
+    admin = client_for(world.admin)
+    page = upload(admin, world, sheet).content.decode()
+    assert "2 values to save" in page and "4 rows with a problem" in page
+    assert "was 3" in page and "not started yet" in page and "cannot be negative" in page
+    assert not m.KPIValue.objects.filter(period=this).exists()  # only a preview
+    digest = page.split('name="digest" value="')[1].split('"')[0]
+    response = admin.post(f"/o/{world.org.slug}/numbers/import/apply/", {"digest": digest})
+    assert response.status_code == 302
+    values = dict(m.KPIValue.objects.filter(kpi=kpi).values_list("period", "value"))
+    assert values == {this: 12, last: 4}
+    assert m.KPIValueChange.objects.filter(kpi=kpi, author=world.admin).count() == 2
+    # The same preview cannot be applied twice.
+    again = admin.post(f"/o/{world.org.slug}/numbers/import/apply/", {"digest": digest})
+    assert again.status_code == 302 and m.KPIValueChange.objects.count() == 2
+
+
+def test_numbers_import_without_the_columns_says_so(world):
+    from .conftest import client_for
+
+    page = upload(client_for(world.admin), world, "a,b\n1,2\n").content.decode()
+    assert "No header row with the columns" in page
+    assert client_for(world.member).get(f"/o/{world.org.slug}/numbers/import/").status_code == 403

@@ -2,6 +2,7 @@
 the scorecards, a KPI's graph and its settings."""
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -15,8 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from .. import charts
 from .. import numbers as rules
-from ..access import MANAGER, deny_unless, get_in_org, id_param, org_view, subtree_ids
-from ..forms.numbers import KPISettingsForm
+from ..access import ADMIN, MANAGER, deny_unless, get_in_org, id_param, org_view, subtree_ids
+from ..forms.numbers import KPISettingsForm, NumbersImportForm
 from ..interchange import numbers as interchange
 from ..models import KPI, Assignment, Function, Person
 from ..services import numbers as services
@@ -364,3 +365,63 @@ def kpi_settings(request, kpi_id):
     return render(
         request, "roles/kpi_settings.html", {"kpi": kpi, "form": form, "nav": "scorecard"}
     )
+
+
+# Importing numbers ----------------------------------------------------------------------
+
+
+def import_key(org):
+    return f"numbers-import-{org.id}"
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@org_view(ADMIN)
+def numbers_import(request):
+    """Upload a sheet of numbers; see what it would change before anything is saved."""
+    acc = request.access
+    form = NumbersImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        planned = interchange.plan_numbers(acc.org, form.rows)
+        if planned is None:
+            form.add_error(
+                "file",
+                _("No header row with the columns KPI, week, value, and person or hat."),
+            )
+        else:
+            keys = [list(p.ids) for p in planned if p.changes]
+            digest = hashlib.sha256(repr(keys).encode()).hexdigest()
+            request.session[import_key(acc.org)] = {"keys": keys, "digest": digest}
+            return render(
+                request,
+                "roles/numbers_import.html",
+                {
+                    "planned": planned,
+                    "digest": digest,
+                    "saving": len(keys),
+                    "problems": sum(1 for p in planned if p.problem),
+                    "unchanged": sum(1 for p in planned if not p.problem and not p.changes),
+                    "nav": "interchange",
+                },
+            )
+    return render(request, "roles/numbers_import.html", {"form": form, "nav": "interchange"})
+
+
+@require_POST
+@org_view(ADMIN)
+def numbers_import_apply(request):
+    acc = request.access
+    pending = request.session.get(import_key(acc.org))
+    if not pending or pending.get("digest") != request.POST.get("digest"):
+        messages.error(request, _("That preview has expired. Upload the file again."))
+        return redirect("roles:numbers-import", org=acc.org.slug)
+    try:
+        saved = interchange.apply_numbers(acc.org, pending["keys"], acc.person)
+    except services.Refused as refused:
+        messages.error(
+            request,
+            _("Nothing was saved: %(reason)s Upload the file again.") % {"reason": refused},
+        )
+        return redirect("roles:numbers-import", org=acc.org.slug)
+    request.session.pop(import_key(acc.org), None)
+    messages.success(request, _("%(n)s values saved.") % {"n": saved})
+    return redirect("roles:scorecard", org=acc.org.slug)
