@@ -253,3 +253,12 @@ def test_the_demo_has_numbers_worth_looking_at():
     checks = {c.key: c for c in hc.health_of(org).checks}
     assert "Kundmöten (Säljare)" in [o.label for o in checks["kpi_reported"].offenders]
     assert [o.label for o in checks["kpi_on_target"].offenders] == ["Bokade möten (Innesäljare)"]
+
+
+def test_the_scorecard_comes_in_pages_of_fifty_kpis(world, as_admin):
+    for i in range(55):
+        f.KPIFactory(hat=world.hat, name=f"Mått {i:02}", position=i)
+    first = as_admin.get(f"/o/{world.org.slug}/scorecard/").content.decode()
+    second = as_admin.get(f"/o/{world.org.slug}/scorecard/?page=2").content.decode()
+    assert "Mått 49" in first and "Mått 50" not in first and "?page=2" in first
+    assert "Mått 54" in second and "Mått 49" not in second

@@ -29,6 +29,8 @@ class ThresholdsForm(forms.ModelForm):
             "kpi_grace_days",
             "kpi_off_target_periods",
         ]
+        # Seven days as radio buttons: a short, fixed choice.
+        widgets = {"week_ends": forms.RadioSelect}
         help_texts = {
             "max_accountable": _(
                 "A person accountable (A) for more tasks than this is overloaded."

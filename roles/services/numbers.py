@@ -240,20 +240,18 @@ def score_rows(org, kpis, n=13, now=None):
 
 def kpis_of(org, function_ids=None):
     """The organisation's KPIs (optionally of hats in `function_ids`), with
-    their hat and function, in the order of the map."""
+    their hat and function, in the order of the map: a queryset."""
     qs = KPI.objects.filter(hat__org=org).select_related("hat__function")
     if function_ids is not None:
         qs = qs.filter(hat__function_id__in=function_ids)
-    return list(
-        qs.order_by(
-            "hat__function__position",
-            "hat__function__name",
-            "hat__position",
-            "hat__title",
-            "hat_id",
-            "position",
-            "id",
-        )
+    return qs.order_by(
+        "hat__function__position",
+        "hat__function__name",
+        "hat__position",
+        "hat__title",
+        "hat_id",
+        "position",
+        "id",
     )
 
 

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,8 +22,10 @@ from ..forms.numbers import KPISettingsForm, NumbersImportForm
 from ..interchange import numbers as interchange
 from ..models import KPI, Assignment, Function, Person
 from ..services import numbers as services
+from .people import page_links
 
 GRAPH_SPANS = (13, 26, 52)
+SCORECARD_PAGE = 50  # KPIs per page of a scorecard
 
 
 @dataclass
@@ -231,22 +234,27 @@ def team_numbers(request, function_id):
 # Scorecards and graphs ------------------------------------------------------------------
 
 
-def scorecard_tables(acc, request):
-    """(the function chosen by ?function=, or None; the functions; the tables
-    [(title, period labels, ScoreRows)] of its KPIs and those below it)."""
+def scorecard_tables(acc, request, per_page=None):
+    """(the function chosen by ?function=, or None; the functions; the page of
+    KPIs (None: all); the tables [(title, period labels, ScoreRows)] of its
+    KPIs and those below it)."""
     functions = list(Function.objects.for_org(acc.org).order_by("position", "name"))
     chosen = id_param(request.GET.get("function"))
     function = next((fn for fn in functions if fn.id == chosen), None)
     ids = None
     if function is not None:
         ids = subtree_ids({fn.id: fn.parent_id for fn in functions}, [function.id])
-    rows = services.score_rows(acc.org, services.kpis_of(acc.org, ids))
+    kpis, page = services.kpis_of(acc.org, ids), None
+    if per_page:
+        page = Paginator(kpis, per_page).get_page(request.GET.get("page"))
+        kpis = page.object_list
+    rows = services.score_rows(acc.org, list(kpis))
     tables = []
     for frequency, title in ((rules.WEEKLY, _("Weekly")), (rules.MONTHLY, _("Monthly"))):
         group = [r for r in rows if r.kpi.frequency == frequency]
         if group:
             tables.append((title, [c.label for c in group[0].cells], group))
-    return function, functions, tables
+    return function, functions, page, tables
 
 
 @require_safe
@@ -254,12 +262,14 @@ def scorecard_tables(acc, request):
 def scorecard(request):
     """KPIs × the last 13 periods, for the company or one function (and below)."""
     acc = request.access
-    function, functions, tables = scorecard_tables(acc, request)
+    function, functions, page, tables = scorecard_tables(acc, request, SCORECARD_PAGE)
     return render(
         request,
         "roles/scorecard.html",
         {
             "tables": tables,
+            "page": page,
+            "page_links": page_links(page),
             "functions": functions,
             "function": function,
             "may_enter": function is not None and acc.can_edit_function(function),
@@ -272,7 +282,7 @@ def scorecard(request):
 @org_view()
 def scorecard_xlsx(request):
     acc = request.access
-    function, _functions, tables = scorecard_tables(acc, request)
+    function, _functions, _page, tables = scorecard_tables(acc, request)
     response = HttpResponse(
         interchange.scorecard_xlsx(tables),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
