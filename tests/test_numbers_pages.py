@@ -262,3 +262,15 @@ def test_the_scorecard_comes_in_pages_of_fifty_kpis(world, as_admin):
     second = as_admin.get(f"/o/{world.org.slug}/scorecard/?page=2").content.decode()
     assert "Mått 49" in first and "Mått 50" not in first and "?page=2" in first
     assert "Mått 54" in second and "Mått 49" not in second
+
+
+def test_entering_a_value_takes_a_fixed_number_of_queries(world, kpi, django_assert_num_queries):
+    client = client_for(world.member)
+    enter(client, world, kpi, "1")  # the session is warm
+    # Session, login, caller, KPI, the wearer's assignment locked, the value,
+    # its write, its history, last period's value; and the savepoint pair the
+    # test's own transaction turns the view's transaction into.
+    with django_assert_num_queries(11):
+        enter(client, world, kpi, "2")
+    with django_assert_num_queries(11):
+        enter(client, world, kpi, "3", was="2")

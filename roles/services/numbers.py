@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,12 +50,16 @@ def period_of(org, kpi, day):
     return rules.period_start(day, kpi.frequency, org.week_ends)
 
 
-def wears(org, hat_id, person_id):
-    return (
-        Assignment.objects.for_org(org)
-        .filter(hat_id=hat_id, person_id=person_id, ended__isnull=True)
-        .exists()
+def wears(org, hat_id, person_id, lock=False):
+    """True if the person wears the hat now. `lock`: and lock that assignment
+    until the transaction ends, so that two entries for one wearer (theirs and
+    their manager's) take turns."""
+    qs = Assignment.objects.for_org(org).filter(
+        hat_id=hat_id, person_id=person_id, ended__isnull=True
     )
+    if lock:
+        return qs.select_for_update().values_list("id", flat=True).first() is not None
+    return qs.exists()
 
 
 @transaction.atomic
@@ -72,7 +76,7 @@ def enter_value(org, kpi, person, period, text, author, was=None, now=None):
         raise Refused(_("That is not the first day of a period."))
     if period > this:
         raise Refused(_("That period has not started yet: numbers are entered from its start."))
-    if not wears(org, kpi.hat_id, person.id):
+    if not wears(org, kpi.hat_id, person.id, lock=True):
         raise Refused(
             _("%(person)s does not wear the hat “%(hat)s” (any more).")
             % {"person": person.name, "hat": kpi.hat.title}
@@ -99,25 +103,14 @@ def enter_value(org, kpi, person, period, text, author, was=None, now=None):
         existing.delete()
         result = None
     elif existing:
+        existing.person = person  # known: no cross-organisation query on save
         existing.value, existing.author, existing.late = new, author, existing.late or late
         existing.save(update_fields=["value", "author", "late", "updated"])
         result = existing
-    else:
-        try:
-            with transaction.atomic():
-                result = KPIValue.objects.create(
-                    org=org,
-                    kpi=kpi,
-                    person=person,
-                    period=period,
-                    value=new,
-                    author=author,
-                    late=late,
-                )
-        except IntegrityError:  # entered at the same moment elsewhere
-            raise Conflict(
-                _("Entered meanwhile by someone else: reload to see it."), None
-            ) from None
+    else:  # no race: the wearer's assignment is locked above
+        result = KPIValue.objects.create(
+            org=org, kpi=kpi, person=person, period=period, value=new, author=author, late=late
+        )
     KPIValueChange.objects.create(
         org=org, kpi=kpi, person=person, period=period, author=author, old=old, new=new
     )

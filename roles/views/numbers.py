@@ -139,8 +139,10 @@ def number_enter(request):
     if kpi_id is None or person_id is None:
         raise Http404
     kpi = get_object_or_404(KPI.objects.select_related("hat"), pk=kpi_id, hat__org=acc.org)
-    person = get_in_org(Person, acc, pk=person_id)
-    if person.id != acc.person.id:
+    if person_id == acc.person.id:
+        person = acc.person
+    else:
+        person = get_in_org(Person, acc, pk=person_id)
         deny_unless(acc.can_edit_hat(kpi.hat))
     try:
         period = datetime.date.fromisoformat(request.POST.get("period", "")[:10])
