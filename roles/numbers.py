@@ -20,6 +20,12 @@ LARGEST = Decimal("9999999999")  # what a value column (14 digits, 4 decimals) h
 # Periods ----------------------------------------------------------------------
 
 
+def plausible(day):
+    """A date a period may start near: far from the calendar's ends, where
+    stepping a period back or forth would overflow."""
+    return day is not None and 1900 <= day.year <= 9000
+
+
 def period_start(day, frequency=WEEKLY, week_ends=6):
     """First day of the period containing `day`. A week ends on weekday
     `week_ends` (0 Monday … 6 Sunday, the ISO week)."""

@@ -1,6 +1,7 @@
 """The pages of the weekly numbers: entry on My hats, the team grid, the
 scorecards and a KPI's graph."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -274,3 +275,11 @@ def test_entering_a_value_takes_a_fixed_number_of_queries(world, kpi, django_ass
         enter(client, world, kpi, "2")
     with django_assert_num_queries(11):
         enter(client, world, kpi, "3", was="2")
+
+
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_a_server_error(as_member, world, kpi):
+    for day in ("0001-01-01", "9999-12-31"):
+        assert as_member.get(f"/o/{world.org.slug}/me/?week={day}").status_code == 200
+        body = enter(as_member, world, kpi, "3", period=datetime.date.fromisoformat(day))
+        assert body.status_code == 200 and "not a period" in body.content.decode()
+    assert not m.KPIValue.objects.exists()

@@ -124,6 +124,8 @@ def period_from(text, kpi, org):
             day = datetime.date.fromisoformat(text[:10])
     except ValueError:
         return None
+    if not rules.plausible(day):
+        return None
     return rules.period_start(day, kpi.frequency, org.week_ends)
 
 

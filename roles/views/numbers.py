@@ -4,6 +4,7 @@ the scorecards, a KPI's graph and its settings."""
 import datetime
 import hashlib
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -72,8 +73,6 @@ class Field:
 
 
 def shown_number(value):
-    from decimal import Decimal
-
     return Decimal(services.canonical(value))
 
 
@@ -84,6 +83,8 @@ def week_param(request, org):
     try:
         day = datetime.date.fromisoformat(request.GET.get("week", "")[:10])
     except ValueError:
+        return this
+    if not rules.plausible(day):
         return this
     return min(rules.period_start(day, rules.WEEKLY, org.week_ends), this)
 
@@ -148,15 +149,15 @@ def number_enter(request):
         period = datetime.date.fromisoformat(request.POST.get("period", "")[:10])
     except ValueError:
         period = None
+    if not rules.plausible(period):
+        period = None
     was = request.POST.get("was")
     typed = request.POST.get("value", "")[:100]
     field = Field(kpi, person, period or services.current(acc.org, kpi.frequency))
     try:
         if period is None:
             raise services.Refused(_("That is not a period."))
-        stored = services.enter_value(
-            acc.org, kpi, person, period, typed, acc.person, was=was if was is not None else None
-        )
+        stored = services.enter_value(acc.org, kpi, person, period, typed, acc.person, was=was)
         field.value, field.late, field.saved = (
             (stored.value, stored.late, True) if stored else (None, False, True)
         )
