@@ -574,7 +574,7 @@ def _kpis_worn(data):
 
 def check_kpi_reported(data, index=None, limit=None):
     kpis, wearers, titles = _kpis_worn(data)
-    failing = [k for k in kpis if not wearers[k.hat_id] <= k.reported]
+    failing = [k for k in kpis if k.reported < len(wearers[k.hat_id])]
     offenders = [
         Offender("kpi", k.id, f"{k.name} ({titles.get(k.hat_id, '')})")
         for k in _first(failing, limit)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -273,7 +273,8 @@ class KPIFact(NamedTuple):
 
 
 class KPIHealth(NamedTuple):
-    """A KPI as the health checks see it. `reported`: people with a value for
+    """A KPI as the health checks see it. `reported`: how many of its hat's
+    current, active wearers have a value for
     the last period due; `off_run`: periods due in a row off target; `now`:
     ON/OFF/MISSING in the running period (NO_TARGET without a target)."""
 
@@ -282,7 +283,7 @@ class KPIHealth(NamedTuple):
     hat_id: int
     has_goal: bool
     now: str
-    reported: frozenset
+    reported: int
     off_run: int
 
 
@@ -298,7 +299,8 @@ def due_period(org, frequency, now=None):
 
 def kpi_health(org, now=None):
     """A KPIHealth per KPI of the organisation. Three queries, whatever the
-    size: the KPIs, their figures, and who reported for the period due."""
+    size: the KPIs, their figures, and how many wearers reported for the
+    period due."""
     facts = [
         KPIFact(*row)
         for row in KPI.objects.filter(hat__org=org)
@@ -336,13 +338,20 @@ def kpi_health(org, now=None):
     due_of = Q()
     for frequency, (_this, due, _periods) in calendar.items():
         due_of |= Q(kpi__frequency=frequency, period=due)
-    reported = {}
-    for kpi_id, person_id in (
+    # Counted by the database: thousands of KPIs, not their wearers' rows.
+    reported = dict(
         KPIValue.objects.for_org(org)
-        .filter(due_of, kpi_id__in=[k.id for k in facts])
-        .values_list("kpi_id", "person_id")
-    ):
-        reported.setdefault(kpi_id, set()).add(person_id)
+        .filter(
+            due_of,
+            person__active=True,
+            person__assignments__hat_id=F("kpi__hat_id"),
+            person__assignments__ended__isnull=True,
+        )
+        .values("kpi_id")
+        .annotate(n=Count("person_id", distinct=True))
+        .values_list("kpi_id", "n")
+        .order_by()
+    )
     out = []
     for k in facts:
         this, _due, periods = calendar[k.frequency]
@@ -357,7 +366,7 @@ def kpi_health(org, now=None):
                 k.hat_id,
                 target is not None,
                 rules.status(found.get((k.id, this)), k.direction, target, k.goal_high),
-                frozenset(reported.get(k.id, ())),
+                reported.get(k.id, 0),
                 rules.off_in_a_row(judged),
             )
         )
