@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -23,6 +23,7 @@ from ..forms.numbers import KPISettingsForm, NumbersImportForm
 from ..interchange import numbers as interchange
 from ..models import KPI, Assignment, Function, Person
 from ..services import numbers as services
+from .downloads import download
 from .people import page_links
 
 GRAPH_SPANS = (13, 26, 52)
@@ -286,13 +287,12 @@ def scorecard(request):
 def scorecard_xlsx(request):
     acc = request.access
     function, _functions, _page, tables = scorecard_tables(acc, request)
-    response = HttpResponse(
+    name = f"{acc.org.slug}-scorecard" + (f"-{function.name}" if function else "")
+    return download(
         interchange.scorecard_xlsx(tables),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{name}.xlsx",
     )
-    name = f"{acc.org.slug}-scorecard" + (f"-{function.id}" if function else "")
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
 
 
 def graph_of(org, kpi, n=GRAPH_SPANS[0], wearers=True):
