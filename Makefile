@@ -55,9 +55,12 @@ lock:
 # Development server: DEBUG on unless the environment says otherwise.
 run demo: export DEBUG ?= 1
 
+# The web server and a job worker together; Ctrl-C stops both.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo $${DEMO_PASSWORD:+--password "$$DEMO_PASSWORD"}
+	@$(PY) manage.py worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 demo: install
@@ -101,8 +104,10 @@ format: install
 
 # Benchmark in-process against a fresh database (SQLite, or DATABASE_URL's test_ database):
 # make bench SIZES="S M" for a quick run.
+# Then the background jobs (start request, handbook, xlsx export, import refusal) at L and XL.
 bench: install
 	$(PY) -m bench.run $(if $(SIZES),--sizes $(SIZES))
+	$(PY) -m bench.jobs $(if $(JOB_SIZES),--sizes $(JOB_SIZES))
 
 # gunicorn + PostgreSQL on 127.0.0.1: throughput, two servers sharing sign-ins, contended edits.
 loadtest: install

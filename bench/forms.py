@@ -84,7 +84,7 @@ def requests_sign_in(session, host, email, password):
     page = session.get(host + "/accounts/login/", timeout=30)
     form = form_with(page.text, "csrfmiddlewaretoken")
     fields = dict(form["fields"]) if form else {}
-    fields.update({"username": email, "password": password})
+    fields.update({"login": email, "password": password})
     response = session.post(
         host + "/accounts/login/", data=fields, allow_redirects=False, timeout=30
     )

@@ -570,7 +570,7 @@ def generate_org(
             for letter in sorted(letters):
                 resp.append(Responsibility(org=org, task=t, hat=hat_objs[k], letter=letter))
             cells_by_hat.setdefault(k, []).append((t, letters))
-        # The status counts roles.services.task_status keeps, written with the
+        # The status counts TaskQuerySet.refresh_status keeps, written with the
         # task rather than updated after (15,000 dead rows at XL otherwise).
         t.a_count, t.r_count, t.unusual_count = raci.status_counts(cell.values())
     bulk(Task, task_objs)

@@ -33,7 +33,7 @@ def sign_in(client, email, password):
     page = client.get("/accounts/login/", name="sign-in form")
     form = form_with(page.text, "csrfmiddlewaretoken")
     fields = dict(form["fields"]) if form else {}
-    fields.update({"username": email, "password": password})
+    fields.update({"login": email, "password": password})
     with client.post(
         "/accounts/login/", data=fields, allow_redirects=False, name="sign in", catch_response=True
     ) as response:

@@ -12,7 +12,7 @@ from roles.models import KPI, Function, Hat, Person
 # part of the map, not a page of their own. "global" pages take no
 # organisation; "anonymous" asks without signing in.
 PAGES = [
-    ("login", ["login"], "anonymous", "global", "", None),
+    ("login", ["account_login", "login"], "anonymous", "global", "", None),
     ("home", ["roles:home"], "member", "global", "", None),
     ("healthz", ["healthz"], "anonymous", "global", "", None),
     ("map", ["roles:org-map"], "admin", None, "", None),

@@ -65,6 +65,11 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_htmx",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "roles.middleware.PrivateCacheMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "roles.middleware.LastSeenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -118,12 +125,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if TESTING:
+        # A file, not memory: job tests start real worker processes on the test database.
+        DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "roles.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "roles.auth.EmailBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -136,15 +146,34 @@ if TESTING:
     # cost) stays for everything else.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "roles:home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 # The client's address is the one the proxies in front of hatta saw (roles/network.py):
 # behind nginx on the same machine, TRUSTED_PROXY_COUNT=1. With 0, X-Forwarded-For is ignored.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # the same reading for django-allauth
+
+# Sign-in (django-allauth): email and password, no open sign-up (an organisation's
+# admin invites people), two-factor by authenticator app or security key.
+ACCOUNT_ADAPTER = "roles.auth.AccountAdapter"
+# The reset only queues a job: the worker looks the address up and mails.
+ACCOUNT_FORMS = {"reset_password": "roles.auth.QueuedResetPasswordForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = True
+# Failed sign-ins are counted and locked out by django-axes below.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = "hatta"
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or TESTING
 
 # Brute force: lock (username, IP) after 5 failures for 15 minutes; never permanently.
 # And any address after 20 failures over all accounts (roles.auth.SignInHandler).
@@ -154,7 +183,7 @@ AXES_HANDLER = "roles.auth.SignInHandler"
 AXES_CLIENT_IP_CALLABLE = "roles.network.client_address"
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "roles.auth.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_RESET_ON_SUCCESS = True
@@ -170,8 +199,23 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Job results (handbooks, exports): a private folder, never served as static files;
+# downloads go through the job page's tenant check. For S3-compatible storage install
+# django-storages and set JOB_STORAGE_BACKEND=storages.backends.s3.S3Storage plus its
+# AWS_* variables (see README).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "jobs": {
+        "BACKEND": os.environ.get(
+            "JOB_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": (
+            {"location": str(MEDIA_ROOT / "jobs")}
+            if "JOB_STORAGE_BACKEND" not in os.environ
+            else {}
+        ),
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -182,6 +226,36 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+
+# Background jobs: django.tasks with the database backend (django-tasks-db); a worker
+# runs `manage.py worker`. Another backend is a settings change (see README).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+JOB_STORAGE = "jobs"
+JOB_RETENTION_DAYS = int(os.environ.get("JOB_RETENTION_DAYS", "7"))
+# A running job whose worker has shown no sign of life for this long is retried once,
+# then failed; /healthz is unhealthy when no worker was seen for WORKER_STALE_SECONDS.
+WORKER_BEAT_SECONDS = float(os.environ.get("WORKER_BEAT_SECONDS", "5"))
+JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "30"))
+WORKER_STALE_SECONDS = int(os.environ.get("WORKER_STALE_SECONDS", "30"))
+# Per kind: wall-clock seconds and resident memory (bytes) of the child process that
+# runs it (the worker watches both; see roles/jobs.py). Measured peaks: bench/README.md.
+MB = 2**20
+JOB_LIMITS = {
+    "handbook": {"seconds": 600, "memory": 400 * MB},
+    "xlsx": {"seconds": 300, "memory": 600 * MB},
+    "csv": {"seconds": 300, "memory": 600 * MB},
+    "backup": {"seconds": 300, "memory": 600 * MB},
+    "import_read": {"seconds": 60, "memory": 300 * MB},
+    "import_apply": {"seconds": 300, "memory": 600 * MB},
+}
+# Jobs run in a child process with those limits; False runs them inside the worker
+# (tests of job logic that do not test the limits).
+JOBS_IN_CHILD = env_bool("JOBS_IN_CHILD", True)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -196,6 +270,13 @@ CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+# Request bodies, checked before Django reads them (hatta/limits.py, in hatta/wsgi.py):
+# the import page takes a file of at most 5 MB plus the form around it; every other
+# URL a small form. nginx: see README (client_max_body_size).
+MAX_REQUEST_BODY = int(os.environ.get("MAX_REQUEST_BODY", str(1024 * 1024)))
+MAX_IMPORT_BODY = 5 * 1024 * 1024 + 64 * 1024
+IMPORT_PATH_PATTERN = r"/o/[-a-zA-Z0-9_]+/matrix/import/"
 
 # Uploads: imports are read from memory; anything bigger than this is refused by the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024

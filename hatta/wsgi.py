@@ -2,5 +2,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from hatta.limits import BodyLimit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hatta.settings")
-application = get_wsgi_application()
+application = BodyLimit(get_wsgi_application())

@@ -4,42 +4,20 @@ that every page reuses. The views are the authority; templates only hide buttons
 
 from functools import cached_property, wraps
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
-from django.db.models.expressions import RawSQL
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 
+from .auth import two_factor_ready
 from .links import Links
 from .models import Function, Person
-from .prepared import Prepared
+from .tree import descendants, headed_and_below_sql
 
 ADMIN, MANAGER, MEMBER = Person.ADMIN, Person.MANAGER, Person.MEMBER
 RANK = {MEMBER: 0, MANAGER: 1, ADMIN: 2}
-
-# The functions a manager heads and everything below them (org, person, org);
-# a constant with parameters only. See Access.may_edit_hat_expression.
-MANAGED_FUNCTIONS_SQL = (
-    "WITH RECURSIVE managed(id) AS ("
-    "SELECT id FROM roles_function WHERE org_id = %s AND head_id = %s "
-    "UNION SELECT f.id FROM roles_function f INNER JOIN managed m ON f.parent_id = m.id "
-    "WHERE f.org_id = %s) SELECT id FROM managed"
-)
-
-
-def subtree_ids(parent_of, roots):
-    """Ids of `roots` and everything below them, given {id: parent_id}."""
-    children = {}
-    for node, parent in parent_of.items():
-        children.setdefault(parent, []).append(node)
-    found, stack = set(), [r for r in roots if r in parent_of]
-    while stack:
-        node = stack.pop()
-        if node in found:
-            continue
-        found.add(node)
-        stack.extend(children.get(node, ()))
-    return found
 
 
 class Access:
@@ -98,7 +76,7 @@ class Access:
             return frozenset(r[0] for r in rows)
         parent_of = {fid: parent for fid, parent, _ in rows}
         heads = [fid for fid, _, head in rows if head == self.person.id]
-        return frozenset(subtree_ids(parent_of, heads))
+        return frozenset(descendants(parent_of, heads))
 
     # Predicates -----------------------------------------------------------
     def can_edit_function(self, function):
@@ -124,10 +102,10 @@ class Access:
         `function_field` is a hat's function, so that a hat and the answer come in
         one query without loading the function tree. For managers the functions
         they head and everything below them, as a recursive subquery (UNION stops
-        at a cycle, as `subtree_ids` does)."""
+        at a cycle, see roles.tree)."""
         if self.is_admin or not self.is_manager:
             return Value(self.is_admin, output_field=BooleanField())
-        managed = RawSQL(MANAGED_FUNCTIONS_SQL, (self.org.id, self.person.id, self.org.id))  # noqa: S611  # nosec B611
+        managed = headed_and_below_sql(self.org.id, self.person.id)
         return ExpressionWrapper(Q(**{f"{function_field}__in": managed}), BooleanField())
 
     @property
@@ -152,39 +130,28 @@ class Access:
         return self.is_admin
 
     @property
-    def can_export(self):
-        return True
-
-    @property
     def can_change_settings(self):
         return self.is_admin
 
-    def can_acknowledge(self, person):
-        return person.id == self.person.id
 
-
-def _member_of(slug: str, user_id: int):
-    # One Person per (organisation, user): the first is the only one.
-    return Person.objects.select_related("org").filter(
-        org__slug=slug, user_id=user_id, active=True
-    )[:1]
-
-
-# Every organisation page asks this first: compiled once, not per request.
-member_of = Prepared(_member_of)
-function_links = Prepared(
-    lambda org_id: Function.objects.filter(org_id=org_id).values_list("id", "parent_id", "head_id")
-)
+def function_links(org_id):
+    """(id, parent id, head id) of every function of the organisation."""
+    return list(Function.objects.filter(org_id=org_id).values_list("id", "parent_id", "head_id"))
 
 
 def resolve(request, slug):
     """Return the caller's Access for organisation `slug`, or raise 404. One query."""
     if not request.user.is_authenticated:
         raise Http404
-    found = member_of(str(slug), request.user.id)
-    if not found:
+    # One Person per (organisation, user): the first is the only one.
+    person = (
+        Person.objects.select_related("org")
+        .filter(org__slug=slug, user_id=request.user.id, active=True)
+        .first()
+    )
+    if person is None:
         raise Http404
-    return Access(found[0])
+    return Access(person)
 
 
 def org_view(level=MEMBER):
@@ -196,6 +163,16 @@ def org_view(level=MEMBER):
         def wrapper(request, org, *args, **kwargs):
             access = resolve(request, org)
             request.access = access
+            if access.org.require_two_factor and not two_factor_ready(request):
+                messages.warning(
+                    request,
+                    _(
+                        "%(org)s requires two-factor sign-in. Add an authenticator app "
+                        "or a security key to continue."
+                    )
+                    % {"org": access.org.name},
+                )
+                return redirect("mfa_index")
             if not access.at_least(level):
                 raise PermissionDenied
             return view(request, *args, **kwargs)

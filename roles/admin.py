@@ -4,7 +4,6 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from . import models as m
-from .services import task_status
 
 
 @admin.register(m.User)
@@ -73,9 +72,9 @@ class HatAdmin(OrgAdmin):
         # Their letters go too: keep the tasks' status counts (Hat.delete does
         # the same for one hat).
         with transaction.atomic():
-            tasks = task_status.lock_hats_and_their_tasks(queryset.values_list("pk", flat=True))
+            tasks = m.Task.objects.lock_for_hats(queryset.values_list("pk", flat=True))
             super().delete_queryset(request, queryset)
-            task_status.refresh(tasks)
+            m.Task.objects.refresh_status(tasks)
 
 
 @admin.register(m.Assignment)
@@ -130,9 +129,9 @@ class ResponsibilityAdmin(OrgAdmin):
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             tasks = list(queryset.values_list("task_id", flat=True))
-            task_status.lock(tasks)
+            m.Task.objects.lock(tasks)
             super().delete_queryset(request, queryset)
-            task_status.refresh(tasks)
+            m.Task.objects.refresh_status(tasks)
 
 
 @admin.register(m.CellChange)
@@ -144,3 +143,24 @@ class CellChangeAdmin(OrgAdmin):
 @admin.register(m.HealthSnapshot)
 class HealthSnapshotAdmin(OrgAdmin):
     list_display = ["org", "date", "score", "passing", "total"]
+
+
+@admin.register(m.Job)
+class JobAdmin(OrgAdmin):
+    list_display = ["id", "kind", "org", "state", "done", "total", "created", "finished"]
+    list_filter = ["state", "kind", "org"]
+    raw_id_fields = ["started_by"]
+    readonly_fields = ["task_id", "heartbeat", "attempts", "fingerprint"]
+
+
+@admin.register(m.OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    list_display = ["to", "kind", "state", "attempts", "created", "sent", "next_try"]
+    list_filter = ["state", "kind"]
+    search_fields = ["to"]
+    raw_id_fields = ["org", "person"]
+
+
+@admin.register(m.WorkerBeat)
+class WorkerBeatAdmin(admin.ModelAdmin):
+    list_display = ["worker_id", "host", "pid", "seen"]

@@ -6,3 +6,8 @@ class RolesConfig(AppConfig):
     name = "roles"
     verbose_name = _("Hats and responsibilities")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

@@ -1,15 +1,13 @@
-"""Hatting health: the nine checks of the CEO map, and the workload behind the
-last one.
+"""Hatting health: the checks of the CEO map, and the workload behind the
+overload check.
 
 The checks are pure functions over plain data (`OrgData`), so they are testable
 without a database; `load(org)` reads that data in a fixed number of queries
 whatever the size of the organisation.
 """
 
-import gc
 import heapq
 from collections import Counter, defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
@@ -21,35 +19,36 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import raci
+from . import raci, tree
 
 # Plain data ------------------------------------------------------------------
 # Rows are named tuples: an organisation of 10,000 people and 15,000 tasks
 # builds tens of thousands of them per request, at half the cost of frozen dataclasses.
 
 
-class FunctionRow(NamedTuple):
+class FunctionData(NamedTuple):
     id: int
     name: str
     parent_id: int | None = None
     head_id: int | None = None
 
 
-class PersonRow(NamedTuple):
+class PersonData(NamedTuple):
     id: int
     name: str
     active: bool = True
 
 
-class HatRow(NamedTuple):
+class HatData(NamedTuple):
     id: int
     title: str
     function_id: int
     purpose: str = ""
     revision: int = 0  # number of the latest published revision; 0: never published
+    reports_to_id: int | None = None
 
 
-class WearRow(NamedTuple):
+class WearData(NamedTuple):
     """A current assignment: a person wears a hat (share in %, or None)."""
 
     hat_id: int
@@ -57,7 +56,7 @@ class WearRow(NamedTuple):
     share: int | None = None
 
 
-class TaskRow(NamedTuple):
+class TaskData(NamedTuple):
     id: int
     name: str
 
@@ -72,11 +71,11 @@ class Thresholds:
 
 @dataclass
 class OrgData:
-    functions: list = field(default_factory=list)  # FunctionRow
-    people: list = field(default_factory=list)  # PersonRow
-    hats: list = field(default_factory=list)  # HatRow
-    wears: list = field(default_factory=list)  # WearRow (current, active wearers)
-    # TaskRow; None when loaded without tasks (load(tasks=False)): the checks
+    functions: list = field(default_factory=list)  # FunctionData
+    people: list = field(default_factory=list)  # PersonData
+    hats: list = field(default_factory=list)  # HatData
+    wears: list = field(default_factory=list)  # WearData (current, active wearers)
+    # TaskData; None when loaded without tasks (load(tasks=False)): the checks
     # then fail rather than report every hat without duties.
     tasks: list | None = field(default_factory=list)
     # (task_id, hat_id, letter); load() reads A and R only; None as tasks.
@@ -150,7 +149,7 @@ class Index:
 
     @cached_property
     def unconfirmed(self):
-        """(person id, HatRow) of each wearer of a published hat who has not
+        """(person id, HatData) of each wearer of a published hat who has not
         confirmed its latest revision, in the order of the wears; and how many
         wearers published hats have."""
         published = {h.id: h for h in self.data.hats if h.revision >= 1}
@@ -288,6 +287,7 @@ LABELS = {
     "task_complete": _("Every task is complete (exactly one A, at least one R)"),
     "hat_confirmed": _("Every wearer has confirmed the current revision of each hat they wear"),
     "overload": _("Nobody is overloaded"),
+    "no_loops": _("No function is below itself and no hat reports to itself"),
     "kpi_reported": _("Every KPI is reported for the last period by everyone wearing its hat"),
     "kpi_on_target": _("No KPI is off target several periods in a row"),
 }
@@ -296,19 +296,15 @@ LABELS = {
 def holder_of(data, function_id, functions=None):
     """The person who holds a vacant hat of `function_id` "from above": the head
     of the function, or of the nearest function above it that has one.
-    `functions` ({id: FunctionRow}) saves rebuilding the index on every call."""
+    `functions` ({id: FunctionData}) saves rebuilding the index on every call."""
     if functions is None:
         functions = {f.id: f for f in data.functions}
-    seen = set()
-    fid = function_id
-    while fid is not None and fid not in seen:
-        seen.add(fid)
+    for fid in tree.up(function_id, lambda fid: functions[fid].parent_id):
         f = functions.get(fid)
         if f is None:
             return None
         if f.head_id is not None:
             return f.head_id
-        fid = f.parent_id
     return None
 
 
@@ -563,6 +559,42 @@ def check_overload(data, index=None, limit=None):
     return _counted("overload", len(index.active), len(loads), offenders, limit)
 
 
+def check_no_loops(data, index=None, limit=None):
+    """Functions below themselves and hats that report to themselves through
+    other hats. Neither can be saved any more; this finds what was saved
+    before. Each function and hat on a loop fails once."""
+    functions = (index or Index(data)).functions
+    hats = {h.id: h for h in data.hats}
+    on_loop = {}
+    for kind, parent_of in (
+        ("function", {f.id: f.parent_id for f in data.functions}),
+        ("hat", {h.id: h.reports_to_id for h in data.hats}),
+    ):
+        for loop in tree.cycles(parent_of):
+            for node in loop:
+                on_loop[kind, node] = loop
+    failing = [("function", f.id) for f in data.functions if ("function", f.id) in on_loop]
+    failing += [("hat", h.id) for h in data.hats if ("hat", h.id) in on_loop]
+    below = gettext("%(name)s: below itself (%(loop)s)")
+    reports = gettext("%(name)s: reports to itself (%(loop)s)")
+    offenders = []
+    for kind, node in _first(failing, limit):
+        loop = on_loop[kind, node]
+        start = loop.index(node)
+        chain = [*loop[start:], *loop[:start], node]
+        if kind == "function":
+            names = [functions[i].name for i in chain]
+        else:
+            names = [hats[i].title for i in chain]
+        label = (below if kind == "function" else reports) % {
+            "name": names[0],
+            "loop": " → ".join(names),
+        }
+        offenders.append(Offender(kind, node, label))
+    total = len(data.functions) + len(data.hats)
+    return _counted("no_loops", total, len(failing), offenders, limit)
+
+
 def _kpis_worn(data):
     """(KPIs of hats someone wears, {hat id: its wearers}, {hat id: title})."""
     wearers = {}
@@ -602,13 +634,14 @@ CHECKS = (
     check_task_complete,
     check_hat_confirmed,
     check_overload,
+    check_no_loops,
     check_kpi_reported,
     check_kpi_on_target,
 )
 
 
 def evaluate(data, index=None, limit=None):
-    """All nine checks over `data`. `index`: an Index of `data` to share with
+    """All the checks over `data`. `index`: an Index of `data` to share with
     the caller. `limit`: list only the first `limit` offenders of each check
     (of each group of one), and count the rest."""
     index = index or Index(data)
@@ -619,10 +652,8 @@ def evaluate(data, index=None, limit=None):
 
 
 def _rows(row_type, queryset):
-    """Named tuples of `row_type` from a values_list queryset, built without
-    the argument parsing of row_type(*row), which costs more than the tuple."""
-    new = tuple.__new__
-    return [new(row_type, row) for row in queryset]
+    """Named tuples of `row_type` from a values_list queryset."""
+    return [row_type._make(row) for row in queryset]
 
 
 def load(org, tasks=True):
@@ -634,27 +665,26 @@ def load(org, tasks=True):
     from .services import numbers
 
     functions = _rows(
-        FunctionRow,
+        FunctionData,
         Function.objects.for_org(org)
         .order_by("position", "name", "id")
         .values_list("id", "name", "parent_id", "head_id"),
     )
     people = _rows(
-        PersonRow,
+        PersonData,
         Person.objects.for_org(org).order_by("name", "id").values_list("id", "name", "active"),
     )
     hats = _rows(
-        HatRow,
+        HatData,
         Hat.objects.for_org(org)
         .order_by("function_id", "position", "title", "id")
-        .values_list("id", "title", "function_id", "purpose", "revision"),
+        .values_list("id", "title", "function_id", "purpose", "revision", "reports_to_id"),
     )
     # Wears of active people, told apart with the people just read (an
     # assignment's person is of its organisation) rather than by a join in SQL.
     active = {p.id for p in people if p.active}
-    new = tuple.__new__
     wears = [
-        new(WearRow, row)
+        WearData._make(row)
         for row in Assignment.objects.for_org(org)
         .filter(ended__isnull=True)
         .order_by("id")
@@ -681,7 +711,7 @@ def load(org, tasks=True):
         data.tasks = data.cells = None
         return data
     data.tasks = _rows(
-        TaskRow,
+        TaskData,
         Task.objects.for_org(org)
         .order_by("area__position", "area_id", "position", "id")
         .values_list("id", "name"),
@@ -694,24 +724,6 @@ def load(org, tasks=True):
         .values_list("task_id", "hat_id", "letter")
     )
     return data
-
-
-@contextmanager
-def gc_paused():
-    """Pause the cyclic garbage collector while a large organisation's rows are
-    read and checked and its page rendered. They are tens of thousands of
-    tuples and sets without cycles, so the collector's passes over them (a
-    third of the map's CPU at 10,000 people) find nothing; reference counting
-    still frees everything. The pause is for the whole process, for the length
-    of one request. Re-enabled afterwards only if it was on, so nesting is
-    harmless."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def health_of(org):

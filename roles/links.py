@@ -1,30 +1,7 @@
-"""URLs of an organisation's pages for long lists and for the navigation on
-every page: each URL name is reversed once per process and organisation and
-filled in per id, since `{% url %}` reverses on every use (tens of
-microseconds each, many times a page)."""
+"""URLs of an organisation's pages, for lists built in Python (the map, the
+function page, a person's duties) and for the navigation of every page."""
 
-from functools import lru_cache
-
-from django.conf import settings
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-
-# Stands in for the id while reversing; no real id is this long.
-_SENTINEL = 987654321987654321
-
-
-@lru_cache(maxsize=4096)
-def _pattern(urlconf, prefix, slug, name, kwarg):
-    """The URL of `name` for organisation `slug`, with _SENTINEL for the id
-    `kwarg` (None: no id). The URLconf and the script prefix are part of the
-    key because reverse() depends on them."""
-    kwargs = {"org": slug}
-    if kwarg:
-        kwargs[kwarg] = _SENTINEL
-    try:
-        return reverse(name, kwargs=kwargs, urlconf=urlconf)
-    except NoReverseMatch:
-        return None
-
+from django.urls import NoReverseMatch, reverse
 
 # The organisation's pages every page links to (the navigation).
 NAV = {
@@ -39,26 +16,28 @@ NAV = {
     "xlsx": "roles:matrix-xlsx",
     "csv": "roles:matrix-csv",
     "handbook": "roles:handbook-pdf",
+    "backup": "roles:backup-json",
+    "jobs": "roles:jobs",
     "settings": "roles:org-settings",
+    "audit": "roles:audit",
 }
 
 
 class Links:
-    """URLs of other pages, reversed once per name and filled in per id. A URL
-    name that does not resolve gives None (the map then shows plain text)."""
+    """URLs of one organisation's pages. A URL name that does not resolve
+    gives None (the map then shows plain text)."""
 
     def __init__(self, slug):
         self.slug = slug
 
     def url(self, name, kwarg=None, pk=None):
-        urlconf = get_urlconf() or settings.ROOT_URLCONF
-        pattern = _pattern(urlconf, get_script_prefix(), self.slug, name, kwarg)
-        if pattern is None:
+        kwargs = {"org": self.slug}
+        if kwarg:
+            kwargs[kwarg] = pk
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
             return None
-        if not kwarg:
-            return pattern
-        head, _sentinel, tail = pattern.rpartition(str(_SENTINEL))
-        return f"{head}{pk}{tail}"
 
     def function(self, pk):
         return self.url("roles:function-detail", "function_id", pk)

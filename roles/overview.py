@@ -1,8 +1,9 @@
-"""Prepared structures for the organisation's tree of functions → hats → wearers.
+"""Plain structures for the organisation's tree of functions → hats → wearers.
 A fixed number of queries whatever the size; templates only walk the result."""
 
 from dataclasses import dataclass, field
 
+from . import tree
 from .models import Assignment, Function, Hat
 
 
@@ -49,21 +50,10 @@ def function_tree(org):
         if node:
             node.hats.append(HatNode(h, by_hat.get(h.id, [])))
     roots = []
-    for f in functions:
-        parent = nodes.get(f.parent_id)
-        (parent.children if parent else roots).append(nodes[f.id])
-
-    def set_depth(node, depth, seen):
-        if node.function.id in seen:  # a corrupt cycle must not hang the page
-            return
-        seen.add(node.function.id)
+    for fid, depth in tree.depth_first((f.id, f.parent_id) for f in functions):
+        node = nodes[fid]
         node.depth = depth
-        for child in node.children:
-            set_depth(child, depth + 1, seen)
-
-    seen = set()
-    for root in roots:
-        set_depth(root, 0, seen)
+        (nodes[node.function.parent_id].children if depth else roots).append(node)
     return roots
 
 

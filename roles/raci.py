@@ -111,11 +111,16 @@ class TaskStatus:
     def label(self):
         return STATUS_LABELS[self.key]
 
+    @property
+    def also_unusual(self):
+        """An unusual combination that is not the first problem."""
+        return bool(self.unusual) and self.key != UNUSUAL
+
 
 def status_counts(cells):
     """(cells with A, cells with R, cells in an unusual combination) of one
     task from the letter sets of its cells: all its status depends on, and
-    what each task row stores (see roles.services.task_status)."""
+    what each task row stores (see roles.models.raci.TaskQuerySet)."""
     a_count = r_count = unusual = 0
     for letters in cells:
         letters = frozenset(letters)
@@ -147,6 +152,19 @@ def status_of(a_count, r_count, unusual):
         flags.append(UNUSUAL)
     key = flags[0] if flags else COMPLETE
     return TaskStatus(key, a_count, r_count, unusual, tuple(flags))
+
+
+LETTER_NAMES = {
+    "R": _("Responsible"),
+    "A": _("Accountable"),
+    "C": _("Consulted"),
+    "I": _("Informed"),
+}
+
+
+def count_items(counts):
+    """(letter, its name, count) of a column's {letter: count}, R A C I."""
+    return [(letter, LETTER_NAMES[letter], counts[letter]) for letter in LETTERS]
 
 
 def column_counts(cells):

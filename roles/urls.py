@@ -4,7 +4,20 @@ block below."""
 
 from django.urls import include, path, register_converter
 
-from .views import functions, hats, home, interchange, map, me, numbers, people
+from .views import (
+    audit,
+    functions,
+    hat_editor,
+    hats,
+    home,
+    interchange,
+    jobs,
+    map,
+    me,
+    numbers,
+    people,
+    tasks,
+)
 from .views import matrix as matrix_views
 
 app_name = "roles"
@@ -37,17 +50,17 @@ org_patterns = [
     # hats
     path("hats/<id:hat_id>/", hats.hat_detail, name="hat-detail"),
     path("hats/<id:hat_id>.pdf", hats.hat_pdf, name="hat-pdf"),
-    path("hats/<id:hat_id>/edit/", hats.hat_edit, name="hat-edit"),
-    path("hats/<id:hat_id>/duties/", hats.hat_duty_add, name="hat-duty-add"),
+    path("hats/<id:hat_id>/edit/", hat_editor.hat_edit, name="hat-edit"),
+    path("hats/<id:hat_id>/duties/", hat_editor.hat_duty_add, name="hat-duty-add"),
     path(
         "hats/<id:hat_id>/duties/<id:task_id>/remove/",
-        hats.hat_duty_remove,
+        hat_editor.hat_duty_remove,
         name="hat-duty-remove",
     ),
-    path("hats/<id:hat_id>/wearers/", hats.hat_wearer_add, name="hat-wearer-add"),
+    path("hats/<id:hat_id>/wearers/", hat_editor.hat_wearer_add, name="hat-wearer-add"),
     path(
         "hats/<id:hat_id>/wearers/<id:assignment_id>/end/",
-        hats.hat_wearer_end,
+        hat_editor.hat_wearer_end,
         name="hat-wearer-end",
     ),
     path("hats/<id:hat_id>/publish/", hats.hat_publish, name="hat-publish"),
@@ -69,34 +82,60 @@ org_patterns = [
     path("matrix/", matrix_views.matrix, name="matrix"),
     path("matrix/cell/", matrix_views.matrix_cell, name="matrix-cell"),
     path("matrix/undo/", matrix_views.matrix_undo, name="matrix-undo"),
-    path("matrix/tasks/new/", matrix_views.task_create, name="task-create"),
-    path("matrix/tasks/<id:task_id>/", matrix_views.task_detail, name="task-detail"),
-    path("matrix/tasks/<id:task_id>/edit/", matrix_views.task_edit, name="task-edit"),
-    path("matrix/tasks/<id:task_id>/delete/", matrix_views.task_delete, name="task-delete"),
-    path("matrix/tasks/<id:task_id>/move/", matrix_views.task_move, name="task-move"),
-    path("matrix/areas/", matrix_views.area_list, name="area-list"),
-    path("matrix/areas/new/", matrix_views.area_create, name="area-create"),
-    path("matrix/areas/<id:area_id>/edit/", matrix_views.area_edit, name="area-edit"),
-    path("matrix/areas/<id:area_id>/delete/", matrix_views.area_delete, name="area-delete"),
-    path("matrix/areas/<id:area_id>/move/", matrix_views.area_move, name="area-move"),
+    path("matrix/tasks/new/", tasks.task_create, name="task-create"),
+    path("matrix/tasks/<id:task_id>/", tasks.task_detail, name="task-detail"),
+    path("matrix/tasks/<id:task_id>/edit/", tasks.task_edit, name="task-edit"),
+    path("matrix/tasks/<id:task_id>/delete/", tasks.task_delete, name="task-delete"),
+    path("matrix/tasks/<id:task_id>/move/", tasks.task_move, name="task-move"),
+    path("matrix/areas/", tasks.area_list, name="area-list"),
+    path("matrix/areas/new/", tasks.area_create, name="area-create"),
+    path("matrix/areas/<id:area_id>/edit/", tasks.area_edit, name="area-edit"),
+    path("matrix/areas/<id:area_id>/delete/", tasks.area_delete, name="area-delete"),
+    path("matrix/areas/<id:area_id>/move/", tasks.area_move, name="area-move"),
     # interchange
     path("matrix/import/", interchange.matrix_import, name="matrix-import"),
     path("matrix/import/apply/", interchange.matrix_import_apply, name="matrix-import-apply"),
     path("matrix.xlsx", interchange.matrix_xlsx, name="matrix-xlsx"),
     path("matrix.csv", interchange.matrix_csv, name="matrix-csv"),
     path("handbook.pdf", interchange.handbook_pdf, name="handbook-pdf"),
+    path("backup.json", interchange.backup_json, name="backup-json"),
+    # jobs
+    path("jobs/", jobs.job_list, name="jobs"),
+    path("jobs/<id:job_id>/", jobs.job_detail, name="job-detail"),
+    path("jobs/<id:job_id>/cancel/", jobs.job_cancel, name="job-cancel"),
+    path("jobs/<id:job_id>/download/", jobs.job_download, name="job-download"),
     # people
     path("people/", people.people_list, name="people"),
     path("people/new/", people.person_create, name="person-create"),
     path("people/<id:person_id>/", people.person_detail, name="person-detail"),
     path("people/<id:person_id>/edit/", people.person_edit, name="person-edit"),
     path("people/<id:person_id>/invite/", people.person_invite, name="person-invite"),
+    path(
+        "people/<id:person_id>/invite/retry/",
+        people.person_invite_retry,
+        name="person-invite-retry",
+    ),
     path("people/<id:person_id>/deactivate/", people.person_deactivate, name="person-deactivate"),
     # settings
     path("settings/", map.org_settings, name="org-settings"),
+    # audit trail
+    path("audit/", audit.audit_trail, name="audit"),
+    path("audit.csv", audit.audit_csv, name="audit-csv"),
 ]
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path(
+        "invitations/<id:invitation_id>/accept/",
+        home.invitation_answer,
+        {"answer": "accept"},
+        name="invitation-accept",
+    ),
+    path(
+        "invitations/<id:invitation_id>/decline/",
+        home.invitation_answer,
+        {"answer": "decline"},
+        name="invitation-decline",
+    ),
     path("o/<slug:org>/", include(org_patterns)),
 ]

@@ -75,7 +75,7 @@ def proxy(live_server):
 
 
 def sign_in(client, email, password, headers=None):
-    return client.submit(LOGIN, {"username": email, "password": password}, headers)[0]
+    return client.submit(LOGIN, {"login": email, "password": password}, headers)[0]
 
 
 @pytest.fixture

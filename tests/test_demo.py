@@ -57,7 +57,7 @@ def test_demo_generates_a_password_when_none_is_given():
     password = line.rsplit(":", 1)[1].strip()
     assert len(password) >= 8
     response = Client().post(
-        "/accounts/login/", {"username": "vd@nordisk.example", "password": password}
+        "/accounts/login/", {"login": "vd@nordisk.example", "password": password}
     )
     assert response.status_code == 302
 
@@ -77,7 +77,7 @@ def test_demo_sign_ins_work(email, slug, access):
     assert person.org.slug == slug
     assert person.access == access
     client = Client(raise_request_exception=True)
-    response = client.post("/accounts/login/", {"username": email.upper(), "password": PW})
+    response = client.post("/accounts/login/", {"login": email.upper(), "password": PW})
     assert response.status_code == 302
     assert client.get(f"/o/{slug}/").status_code == 200
     other = "annat" if slug == "nordisk" else "nordisk"

@@ -1,4 +1,4 @@
-"""Hatting health: the seven checks on plain data, on the demo, and the commands."""
+"""Hatting health: the checks on plain data, on the demo, and the commands."""
 
 import datetime
 import json
@@ -9,18 +9,18 @@ from django.core.management import call_command
 
 from roles import health as hc
 from roles import models as m
-from roles.health import FunctionRow, HatRow, OrgData, PersonRow, TaskRow, Thresholds, WearRow
+from roles.health import FunctionData, HatData, OrgData, PersonData, TaskData, Thresholds, WearData
 from roles.management.commands.demo import build_nordisk
 
 
 def small_org(**changes):
     """A tidy organisation: everything passes until a test breaks something."""
     data = OrgData(
-        functions=[FunctionRow(1, "Ledning", None, 10), FunctionRow(2, "Sälj", 1, None)],
-        people=[PersonRow(10, "Anna"), PersonRow(11, "Bo"), PersonRow(12, "Gone", active=False)],
-        hats=[HatRow(100, "VD", 1, "Leda.", 1), HatRow(101, "Säljare", 2, "Sälja.", 2)],
-        wears=[WearRow(100, 10, 50), WearRow(101, 11, 100)],
-        tasks=[TaskRow(1000, "Sälja"), TaskRow(1001, "Budget")],
+        functions=[FunctionData(1, "Ledning", None, 10), FunctionData(2, "Sälj", 1, None)],
+        people=[PersonData(10, "Anna"), PersonData(11, "Bo"), PersonData(12, "Gone", active=False)],
+        hats=[HatData(100, "VD", 1, "Leda.", 1), HatData(101, "Säljare", 2, "Sälja.", 2)],
+        wears=[WearData(100, 10, 50), WearData(101, 11, 100)],
+        tasks=[TaskData(1000, "Sälja"), TaskData(1001, "Budget")],
         cells=[(1000, 100, "A"), (1000, 101, "R"), (1001, 100, "A"), (1001, 100, "R")],
         acks={(10, 100), (11, 101)},
         thresholds=Thresholds(max_accountable=5, max_hats=2, overload_share=100),
@@ -44,13 +44,15 @@ def test_tidy_organisation_scores_full():
         "task_complete",
         "hat_confirmed",
         "overload",
+        "no_loops",
         "kpi_reported",
         "kpi_on_target",
     ]
     assert all(c.ok for c in result.checks)
     assert result.score == 1.0
-    # Items: 2 functions, 2 active people, 2 hats, 2 hats, 2 tasks, 2 wearers, 2 people.
-    assert result.total == 14
+    # Items: 2 functions, 2 active people, 2 hats, 2 hats, 2 tasks, 2 wearers, 2 people,
+    # 2 functions and 2 hats.
+    assert result.total == 18
 
 
 def test_empty_organisation_scores_full():
@@ -59,7 +61,7 @@ def test_empty_organisation_scores_full():
 
 def test_function_without_hat():
     data = small_org()
-    data.functions.append(FunctionRow(3, "Kundservice", 1, 10))
+    data.functions.append(FunctionData(3, "Kundservice", 1, 10))
     check = by_key(hc.evaluate(data))["function_hats"]
     assert (check.passing, check.total) == (2, 3)
     assert [(o.kind, o.id, o.label) for o in check.offenders] == [("function", 3, "Kundservice")]
@@ -67,14 +69,14 @@ def test_function_without_hat():
 
 def test_active_person_without_hat_but_not_inactive():
     data = small_org()
-    data.people.append(PersonRow(13, "Mikael"))
+    data.people.append(PersonData(13, "Mikael"))
     check = by_key(hc.evaluate(data))["person_hats"]
     assert (check.passing, check.total) == (2, 3)
     assert [o.id for o in check.offenders] == [13]  # "Gone" is inactive: not counted
 
 
 def test_vacant_hat_is_held_from_above_by_the_nearest_head():
-    data = small_org(wears=[WearRow(100, 10, 50)])  # Säljare vacant; Sälj has no head
+    data = small_org(wears=[WearData(100, 10, 50)])  # Säljare vacant; Sälj has no head
     check = by_key(hc.evaluate(data))["hat_wearers"]
     assert (check.passing, check.total) == (1, 2)
     [o] = check.offenders
@@ -84,7 +86,7 @@ def test_vacant_hat_is_held_from_above_by_the_nearest_head():
 
 def test_hat_without_purpose_or_duties():
     data = small_org(
-        hats=[HatRow(100, "VD", 1, "Leda.", 1), HatRow(101, "Säljare", 2, "  ", 2)],
+        hats=[HatData(100, "VD", 1, "Leda.", 1), HatData(101, "Säljare", 2, "  ", 2)],
         cells=[(1000, 100, "A"), (1000, 100, "R"), (1000, 101, "C")],
     )
     check = by_key(hc.evaluate(data))["hat_duties"]
@@ -95,7 +97,12 @@ def test_hat_without_purpose_or_duties():
 
 def test_incomplete_tasks_are_listed_apart():
     data = small_org(
-        tasks=[TaskRow(1, "No A"), TaskRow(2, "Two A"), TaskRow(3, "No R"), TaskRow(4, "Empty")],
+        tasks=[
+            TaskData(1, "No A"),
+            TaskData(2, "Two A"),
+            TaskData(3, "No R"),
+            TaskData(4, "Empty"),
+        ],
         cells=[
             (1, 101, "R"),
             (2, 100, "A"),
@@ -114,7 +121,7 @@ def test_incomplete_tasks_are_listed_apart():
 
 def test_unconfirmed_revision_and_unpublished_hat():
     data = small_org(
-        hats=[HatRow(100, "VD", 1, "Leda.", 0), HatRow(101, "Säljare", 2, "Sälja.", 2)],
+        hats=[HatData(100, "VD", 1, "Leda.", 0), HatData(101, "Säljare", 2, "Sälja.", 2)],
         acks=set(),
     )
     check = by_key(hc.evaluate(data))["hat_confirmed"]
@@ -128,7 +135,10 @@ def test_unconfirmed_revision_and_unpublished_hat():
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"wears": [WearRow(100, 10, 60), WearRow(101, 10, 60), WearRow(101, 11, 100)]}, "share"),
+        (
+            {"wears": [WearData(100, 10, 60), WearData(101, 10, 60), WearData(101, 11, 100)]},
+            "share",
+        ),
         ({"thresholds": Thresholds(max_accountable=1, max_hats=2, overload_share=100)}, "account"),
         ({"thresholds": Thresholds(max_accountable=5, max_hats=0, overload_share=100)}, "hats"),
     ],
@@ -141,7 +151,7 @@ def test_overload(change, reason):
 
 def test_workload_counts_and_order():
     rows = hc.workload(
-        small_org(wears=[WearRow(100, 10, 60), WearRow(101, 10, 60), WearRow(101, 11, None)])
+        small_org(wears=[WearData(100, 10, 60), WearData(101, 10, 60), WearData(101, 11, None)])
     )
     anna = rows[0]
     assert (anna.name, anna.hats, anna.share, anna.a_count, anna.r_count) == ("Anna", 2, 120, 2, 2)
@@ -151,10 +161,10 @@ def test_workload_counts_and_order():
 
 def test_score_is_passing_over_total():
     data = small_org()
-    data.functions.append(FunctionRow(3, "Kundservice", 1, 10))
+    data.functions.append(FunctionData(3, "Kundservice", 1, 10))
     result = hc.evaluate(data)
-    assert result.score == pytest.approx(14 / 15)
-    assert result.as_dict()["score"] == round(14 / 15, 4)
+    assert result.score == pytest.approx(19 / 20)
+    assert result.as_dict()["score"] == round(19 / 20, 4)
 
 
 # The demo ----------------------------------------------------------------------
@@ -206,7 +216,7 @@ def test_health_command_json(nordisk):
     call_command("health", "nordisk", "--format", "json", stdout=out)
     doc = json.loads(out.getvalue())
     assert 0 <= doc["score"] <= 1
-    assert len(doc["checks"]) == 9
+    assert len(doc["checks"]) == len(hc.CHECKS)
     for check in doc["checks"]:
         assert {"key", "label", "passing", "total", "offenders"} <= set(check)
     tasks = next(c for c in doc["checks"] if c["key"] == "task_complete")
@@ -238,7 +248,7 @@ def test_snapshot_is_idempotent_per_day(nordisk, world):
     assert m.HealthSnapshot.objects.count() == 2  # one per organisation
     snap = m.HealthSnapshot.objects.get(org=nordisk)
     assert snap.score == pytest.approx(hc.health_of(nordisk).score)
-    assert len(snap.checks) == 9
+    assert len(snap.checks) == len(hc.CHECKS)
 
     # A fix later the same day updates the row instead of adding one.
     task = m.Task.objects.for_org(nordisk).get(name="Reklamationer")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from roles import health as hc
 from roles import raci
-from roles.health import FunctionRow, HatRow, OrgData, PersonRow, TaskRow, Thresholds, WearRow
+from roles.health import FunctionData, HatData, OrgData, PersonData, TaskData, Thresholds, WearData
 from roles.services.numbers import KPIHealth
 
 FUNCTIONS = range(1, 6)
@@ -22,8 +22,8 @@ TASKS = range(1000, 1008)
 
 @st.composite
 def organisations(draw):
-    """Small organisations with every irregularity the rows allow: parents that
-    are missing or form a cycle, hats of unknown functions, inactive wearers, a
+    """Small organisations with every irregularity the rows allow: parents and
+    reporting lines that are missing or form a loop, hats of unknown functions, inactive wearers, a
     person wearing a hat twice, C and I letters, duplicate letters."""
     function_ids = draw(st.lists(st.sampled_from(FUNCTIONS), unique=True))
     person_ids = draw(st.lists(st.sampled_from(PEOPLE), unique=True))
@@ -34,7 +34,7 @@ def organisations(draw):
     some_hat = st.sampled_from(hat_ids) if hat_ids else st.nothing()
     some_task = st.sampled_from(task_ids) if task_ids else st.nothing()
     functions = [
-        FunctionRow(
+        FunctionData(
             f,
             f"Function {f}",
             draw(st.none() | some_function),
@@ -44,16 +44,17 @@ def organisations(draw):
     ]
     # Equal names on purpose: the order falls back to the id.
     people = [
-        PersonRow(p, draw(st.sampled_from(["Anna", "Bo", "Åsa", "anna"])), draw(st.booleans()))
+        PersonData(p, draw(st.sampled_from(["Anna", "Bo", "Åsa", "anna"])), draw(st.booleans()))
         for p in person_ids
     ]
     hats = [
-        HatRow(
+        HatData(
             h,
             f"Hat {h}",
             draw(some_function),
             draw(st.sampled_from(["", "  ", "Purpose."])),
             draw(st.integers(0, 2)),
+            draw(st.none() | st.sampled_from([*hat_ids, 999])),
         )
         for h in hat_ids
     ]
@@ -61,7 +62,7 @@ def organisations(draw):
     if hat_ids and person_ids:
         wears = draw(
             st.lists(
-                st.builds(WearRow, some_hat, some_person, st.sampled_from([None, 10, 60, 100])),
+                st.builds(WearData, some_hat, some_person, st.sampled_from([None, 10, 60, 100])),
                 max_size=14,
             )
         )
@@ -76,7 +77,7 @@ def organisations(draw):
         draw(st.sampled_from([0, 50, 100])),
         draw(st.integers(0, 3)),
     )
-    tasks = [TaskRow(t, f"Task {t}") for t in task_ids]
+    tasks = [TaskData(t, f"Task {t}") for t in task_ids]
     kpis = []
     if hat_ids and person_ids:
         kpis = [
@@ -140,6 +141,16 @@ def expected_overloaded(data):
     return [(person_id, reasons) for _w, _n, person_id, reasons in sorted(rows) if reasons]
 
 
+def comes_back(node, parent_of):
+    """True when following `parent_of` from `node` leads back to it."""
+    step = parent_of.get(node)
+    for _ in parent_of:
+        if step == node:
+            return True
+        step = parent_of.get(step)
+    return False
+
+
 def expected(data):
     """{check key: (passing, total, [(kind, id, group, person id)])}."""
     worn = {w.hat_id for w in data.wears}
@@ -192,6 +203,13 @@ def expected(data):
     runs = max(1, data.thresholds.kpi_off_target_periods)
     off = [k for k in judged if k.off_run >= runs]
     out["kpi_on_target"] = [("kpi", k.id, "", None) for k in off], len(judged)
+    parent_of = {f.id: f.parent_id for f in data.functions}
+    boss_of = {h.id: h.reports_to_id for h in data.hats}
+    out["no_loops"] = (
+        [("function", f.id, "", None) for f in data.functions if comes_back(f.id, parent_of)]
+        + [("hat", h.id, "", None) for h in data.hats if comes_back(h.id, boss_of)],
+        len(data.functions) + len(data.hats),
+    )
     return out
 
 

@@ -3,6 +3,9 @@ batches (a bounded number of queries), and the XLSX export of a large matrix kee
 its layout and reads back unchanged."""
 
 import io
+import random
+import time
+import zipfile
 
 import openpyxl
 import pytest
@@ -77,10 +80,11 @@ def test_page_accepts_5000_tasks_and_refuses_5001(world, as_admin):
 @pytest.mark.parametrize("tasks", [20, 2500])
 def test_apply_writes_in_batches(empty_import_org, django_assert_max_num_queries, tasks):
     """The same ceiling for 20 tasks and for 2,500 (7,500 letters, 7,500 history rows):
-    the writes are bulk INSERTs of up to importer.BATCH rows, never one per row."""
+    the writes are bulk INSERTs of up to importer.BATCH rows, never one per row,
+    and their organisation check reads the linked rows in batches too."""
     sheet = read_sheet(matrix_xlsx(tasks, areas_every=100), "s.xlsx")
     plan = importer.plan(empty_import_org, sheet)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(36):
         summary = importer.apply(plan)
     assert summary["tasks_new"] == tasks
     after = counts(empty_import_org)
@@ -171,3 +175,45 @@ def test_export_page_of_a_large_org(large, client):
     response = client.get(reverse("roles:matrix-xlsx", kwargs={"org": large.slug}))
     assert response.status_code == 200
     assert openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0].max_row > 400
+
+
+def crafted_xlsx(members):
+    """A zip with a workbook part and the given {name: bytes} parts."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_too_many_shared_strings_are_refused_before_any_parser(monkeypatch):
+    def no_parser(*args, **kwargs):
+        raise AssertionError("openpyxl opened the file")
+
+    monkeypatch.setattr("openpyxl.load_workbook", no_parser)
+    rng = random.Random(1)
+    entries = b"".join(
+        b"<si><t>%s</t></si>" % rng.randbytes(6).hex().encode() for _ in range(200_001)
+    )
+    data = crafted_xlsx({"xl/sharedStrings.xml": b"<sst>" + entries + b"</sst>"})
+    assert len(data) <= 5 * 1024 * 1024
+    started = time.monotonic()
+    with pytest.raises(SheetError, match="more than 200,000 different texts"):
+        read_sheet(data, "bomb.xlsx")
+    assert time.monotonic() - started < 2
+
+
+def test_a_part_over_its_own_cap_is_refused(monkeypatch):
+    monkeypatch.setattr("openpyxl.load_workbook", lambda *a, **k: pytest.fail("parsed"))
+    # Two letters at random: packs about 7:1, so the upload stays under 5 MB.
+    big = (
+        random.Random(2)
+        .randbytes(31 * 1024 * 1024)
+        .translate(bytes(b"ab"[i & 1] for i in range(256)))
+    )
+    data = crafted_xlsx({"xl/worksheets/sheet1.xml": big})
+    assert len(data) <= 5 * 1024 * 1024
+    with pytest.raises(SheetError, match=r"xl/worksheets/sheet1.xml\) unpacks to more than 30 MB"):
+        read_sheet(data, "big.xlsx")

@@ -106,23 +106,6 @@ def test_a_hat_names_twelve_wearers_then_says_how_many_more(world, as_admin):
     assert "and 4 more" in chart
 
 
-def test_the_collector_pause_restores_what_it_found():
-    import gc
-
-    from roles.health import gc_paused
-
-    assert gc.isenabled()
-    with gc_paused():
-        assert not gc.isenabled()
-        with gc_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    with pytest.raises(ValueError), gc_paused():
-        raise ValueError
-    assert gc.isenabled()
-
-
 def test_a_hat_lists_its_wearers_by_name_escaped_with_their_shares(world, as_admin):
     m.Person.objects.filter(pk=world.member.pk).update(name="Zäta <b>&</b> co")
     anna = m.Person.objects.create(org=world.org, name="Anna", email="anna@example.com")

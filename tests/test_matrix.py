@@ -4,7 +4,8 @@ import pytest
 
 from roles import models as m
 from roles.access import Access
-from roles.matrix import MAX_COLUMNS, PER_PAGE, Filters, build_matrix
+from roles.matrix.filters import MAX_COLUMNS, PER_PAGE, Filters
+from roles.matrix.page import build_matrix
 
 from . import factories as f
 
@@ -123,6 +124,20 @@ def test_function_filter_includes_sub_functions(world, as_admin):
     assert [c.hat.id for c in data.columns] == [world.hat.id]
     assert data.columns_hidden_by_filters == 1
     assert "1 column hidden by the filters" in html(response)
+
+
+def test_filter_options_follow_renames_and_the_choice(world, as_admin):
+    # The options are kept in the cache: a rename or another choice is never stale.
+    option = f'<option value="{world.sales.id}">'
+    chosen = f'<option value="{world.sales.id}" selected>'
+    page = html(as_admin.get(URL))
+    assert option in page and chosen not in page and f"{world.sales.name}</option>" in page
+    m.Function.objects.filter(pk=world.sales.pk).update(name="Försäljning <&>")
+    page = html(as_admin.get(URL, {"function": world.sales.id}))
+    assert chosen in page and "Försäljning &lt;&amp;&gt;</option>" in page
+    assert world.sales.name not in page
+    page = html(as_admin.get(URL))
+    assert option in page and chosen not in page and "Försäljning &lt;&amp;&gt;</option>" in page
 
 
 def test_area_filter(world, as_admin):

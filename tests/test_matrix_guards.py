@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from roles import interchange
 from roles import models as m
-from roles.matrix import Filters
+from roles.matrix.filters import Filters
 from roles.views import matrix as views
 
 from . import factories as f

@@ -11,9 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from roles import models as m
 from roles.access import Access
-from roles.matrix import MAX_COLUMNS, PER_PAGE
+from roles.matrix.filters import MAX_COLUMNS, PER_PAGE
 from roles.services import matrix as services
-from roles.services import task_status
 
 from . import factories as f
 from .conftest import build_world, client_for
@@ -72,7 +71,7 @@ def grow(world, tasks=400, hats=120):
                 )
             )
     m.Responsibility.objects.bulk_create(letters, ignore_conflicts=True)
-    task_status.refresh_org(org)
+    m.Task.objects.for_org(org).refresh_status()
     for i, task in enumerate(new_tasks[:50]):
         m.CellChange.objects.create(
             org=org, task=task, hat=new_hats[i % len(new_hats)], old="", new="R"

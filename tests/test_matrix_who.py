@@ -6,7 +6,7 @@ import re
 import pytest
 
 from roles import models as m
-from roles.matrix import PERSON_SELECT_LIMIT, WHO_SHOWN
+from roles.matrix.filters import PERSON_SELECT_LIMIT, WHO_SHOWN
 
 URL = "/o/alfa/matrix/"
 

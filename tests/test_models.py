@@ -153,6 +153,8 @@ def plain_value(field):
         return f"x {next(_serial)}"
     if isinstance(field, models.BooleanField):
         return False
+    if isinstance(field, models.FileField):
+        return ""  # no file
     if isinstance(field, (models.IntegerField, models.FloatField, models.DecimalField)):
         return next(_serial)
     if isinstance(field, models.DateTimeField):

@@ -24,7 +24,7 @@ LOGIN = "/accounts/login/"
 
 
 def sign_in(client, email, password=PASSWORD, **extra):
-    return client.post(LOGIN, {"username": email, "password": password}, **extra)
+    return client.post(LOGIN, {"login": email, "password": password}, **extra)
 
 
 # CSRF ---------------------------------------------------------------------------
@@ -42,7 +42,7 @@ def test_sign_in_with_csrf_token_works(world):
     token = page.context["csrf_token"]
     response = client.post(
         LOGIN,
-        {"username": "a-member@example.com", "password": PASSWORD, "csrfmiddlewaretoken": token},
+        {"login": "a-member@example.com", "password": PASSWORD, "csrfmiddlewaretoken": token},
     )
     assert response.status_code == 302
 
@@ -52,7 +52,7 @@ def test_every_post_needs_a_csrf_token(world, other_world):
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.admin.user)
     before = fingerprint(world.org)
-    urls = ["/accounts/logout/", "/accounts/password_change/", "/i18n/setlang/"]
+    urls = ["/accounts/logout/", "/accounts/password/change/", "/i18n/setlang/"]
     for pattern in org_patterns():
         urls.append(pattern.path(world.org.slug, fill(pattern, world.org)))
     for url in urls:

@@ -4,12 +4,17 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
 import pytest
 from django.db import OperationalError
 from django.test import Client
+from django.utils import timezone
+
+from roles import jobs
+from roles.models import WorkerBeat
 
 ROOT = Path(__file__).resolve().parent.parent
 PROD = {
@@ -145,18 +150,38 @@ def test_tests_use_a_fast_hasher(settings):
 
 
 @pytest.mark.django_db
-def test_healthz_ok():
+def test_healthz_ok_with_a_recent_worker():
+    jobs.beat("w1")
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.text == "ok\n"
+    assert response.json()["status"] == "ok" and response.json()["worker"] == "ok"
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+    assert not WorkerBeat.objects.filter(worker_id__startswith="healthz").exists()  # rolled back
 
 
 @pytest.mark.django_db
-def test_healthz_503_when_the_database_fails():
-    broken = mock.MagicMock()
-    broken.cursor.side_effect = OperationalError("connection refused")
-    with mock.patch("roles.views.home.connection", broken):
+def test_healthz_503_when_no_worker_was_seen_lately(settings):
+    assert Client().get("/healthz").json() == {
+        "status": "unhealthy",
+        "database": "ok",
+        "worker": "failed",
+        "worker_last_seen_seconds": None,
+    }
+    jobs.beat("w1")
+    WorkerBeat.objects.update(seen=timezone.now() - timedelta(seconds=120))
+    settings.WORKER_STALE_SECONDS = 60
+    response = Client().get("/healthz")
+    assert response.status_code == 503 and response.json()["worker"] == "failed"
+
+
+@pytest.mark.django_db
+def test_healthz_503_when_the_database_refuses_writes():
+    jobs.beat("w1")
+    with mock.patch(
+        "roles.models.WorkerBeat.objects.create",
+        side_effect=OperationalError("cannot execute INSERT in a read-only transaction"),
+    ):
         response = Client().get("/healthz")
     assert response.status_code == 503
-    assert "connection refused" not in response.text
+    assert response.json()["database"] == "failed"
+    assert "read-only" not in response.text

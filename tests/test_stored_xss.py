@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from roles import models as m
+from roles.interchange.handbook import render_html
 from roles.services import hats as hat_services
 
 from .conftest import client_for
@@ -166,11 +167,12 @@ def test_pdfs_are_made_from_escaped_html(planted):
     client = client_for(w.admin)
     capture = Capture()
     with mock.patch("weasyprint.HTML", capture):
-        for name in (f"/o/{w.org.slug}/hats/{w.hat.pk}.pdf", f"/o/{w.org.slug}/handbook.pdf"):
-            response = client.get(name)
-            assert response.status_code == 200, name
-            assert response.content.startswith(b"%PDF")
-    assert len(capture.strings) == 2
+        response = client.get(f"/o/{w.org.slug}/hats/{w.hat.pk}.pdf")
+        assert response.status_code == 200
+        assert response.content.startswith(b"%PDF")
+    assert len(capture.strings) == 1
+    # The handbook is made by a job from the same templates as this one document.
+    capture.strings.append(render_html(w.org))
     for source in capture.strings:
         assert not unescaped(source), unescaped(source)
         assert html.escape(SCRIPT, quote=False) in source or "&lt;script&gt;" in source

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -53,6 +54,7 @@ ID_KWARGS = {
     "item": m.ChecklistItem,
     "checklist": m.ChecklistItem,
     "checklistitem": m.ChecklistItem,
+    "job": m.Job,
 }
 # Non-id arguments: a fixed, valid value.
 OTHER_KWARGS = {
@@ -157,6 +159,10 @@ def enrich(w):
     m.HealthSnapshot.objects.create(
         org=w.org, date="2026-01-01", score=0.5, passing=1, total=2, checks=[]
     )
+    job = m.Job.objects.create(
+        org=w.org, started_by=w.member, kind=m.Job.CSV, state=m.Job.DONE, result_name="m.csv"
+    )
+    job.result.save(f"sweep/{w.org.slug}-{job.pk}.csv", ContentFile(b"a;b"))
     return w
 
 
@@ -166,6 +172,8 @@ def org_rows(model, org):
         return model.objects.filter(pk=org.pk)
     if model is m.User:
         return model.objects.filter(people__org=org).distinct()
+    if model is m.WorkerBeat:  # the job workers' own rows: no organisation's data
+        return model.objects.none()
     if "org" in fields:
         return model.objects.filter(org=org)
     if "hat" in fields:
@@ -174,13 +182,14 @@ def org_rows(model, org):
 
 
 def fingerprint(org):
-    """{model: (count, sha256 of every row)} of everything that belongs to `org`."""
+    """{model: (count, sha256 of every row)} of everything that belongs to `org`,
+    but its audit trail: downloading (a GET) is recorded there."""
     from django.apps import apps
 
     result = {}
     for model in apps.get_app_config("roles").get_models():
         qs = org_rows(model, org)
-        if qs is None:
+        if qs is None or model is m.AuditEvent:
             continue
         rows = list(qs.order_by("pk").values())
         digest = hashlib.sha256(json.dumps(rows, default=str, sort_keys=True).encode()).hexdigest()
@@ -216,6 +225,7 @@ def expected_denial(pattern, person):
 def test_isolation_sweep(worlds, record_property):
     a, b = worlds
     before = fingerprint(b.org)
+    trail_before = m.AuditEvent.objects.filter(org=b.org).count()
     patterns = org_patterns()
     probes, leaks = 0, []
     for person in (a.admin, a.manager, a.member):
@@ -238,6 +248,7 @@ def test_isolation_sweep(worlds, record_property):
     record_property("figure", figure)
     assert not leaks, "\n".join(leaks)
     assert after == before, "organisation B's rows changed"
+    assert m.AuditEvent.objects.filter(org=b.org).count() == trail_before
     assert probes >= len(patterns) * 3
 
 
@@ -552,3 +563,24 @@ def test_foreign_key_injection_saves_nothing(worlds, record_property):
         f" (the same forms with own ids saved: {len(accepted)})",
     )
     assert not problems, "\n".join(problems)
+
+
+def test_invitations_are_answered_only_by_their_own_login(worlds):
+    """Invitations live outside /o/<slug>/: only the invited login can see or
+    answer one; everyone else gets a 404, and nothing changes."""
+    a, b = worlds
+    outsider = f.UserFactory(email="utanfor@example.com")
+    person = f.PersonFactory(org=a.org, email=outsider.email, name="Utanför")
+    invitation = m.Invitation.objects.create(org=a.org, person=person, user=outsider)
+    for name in ("roles:invitation-accept", "roles:invitation-decline"):
+        url = reverse(name, args=[invitation.id])
+        for person_ in (a.admin, a.manager, a.member, b.admin, b.member):
+            client = client_for(person_)
+            assert client.post(url).status_code == 404, (person_.email, url)
+            assert client.get(url).status_code == 405
+        anonymous = Client(raise_request_exception=True).post(url)
+        assert anonymous.status_code == 302
+        assert anonymous["Location"].startswith("/accounts/login/?next=")
+    invitation.refresh_from_db()
+    person.refresh_from_db()
+    assert invitation.status == "pending" and person.user is None

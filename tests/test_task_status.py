@@ -1,4 +1,4 @@
-"""Each task's stored status counts (roles.services.task_status) agree with its
+"""Each task's stored status counts (Task.objects.refresh_status) agree with its
 letters after every way letters are written, and the matrix built on them
 shows what the letters say on every page, whatever the filters."""
 
@@ -17,17 +17,22 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import roles.matrix as matrix
 from bench.generate import generate_size
 from roles import models as m
 from roles import raci
-from roles.access import Access, subtree_ids
+from roles.access import Access
 from roles.interchange import importer
 from roles.interchange.backup import export_org, import_org
 from roles.interchange.reader import read_sheet
+from roles.matrix import page as matrix_page
+from roles.matrix import queries as matrix_queries
+from roles.matrix.filters import NO_AREA, Filters
+from roles.matrix.page import build_matrix
+from roles.matrix.queries import functions_in_tree_order
+from roles.models.raci import TaskQuerySet
 from roles.services import hats as hat_services
-from roles.services import task_status
 from roles.services.cells import set_cell
+from roles.tree import descendants
 
 from . import factories as f
 
@@ -36,7 +41,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 def assert_stored(org):
     """Every task's stored counts are those of its letters."""
-    assert task_status.mismatches(org) == {}
+    assert m.Task.objects.for_org(org).status_mismatches() == {}
 
 
 def stored(task):
@@ -247,10 +252,10 @@ def organisations(draw):
             for letter in draw(st.sampled_from(["", "", "", "R", "A", "AR", "C", "RC"])):
                 letters.append(m.Responsibility(org=org, task=task, hat=hat, letter=letter))
     m.Responsibility.objects.bulk_create(letters)
-    task_status.refresh_org(org)
+    m.Task.objects.for_org(org).refresh_status()
     filters = {
         "function": draw(st.sampled_from([None, *[fn.id for fn in functions]])),
-        "area": draw(st.sampled_from([None, matrix.NO_AREA, *[a.id for a in areas]])),
+        "area": draw(st.sampled_from([None, NO_AREA, *[a.id for a in areas]])),
         "person": draw(st.sampled_from([None, *[p.id for p in people]])),
         "problems": draw(st.booleans()),
     }
@@ -285,7 +290,7 @@ def expected(org, filters):
         cells = letters.get(task_id, {})
         status = raci.task_status(cells.values())
         totals[status.key] += 1
-        if filters["area"] == matrix.NO_AREA and area_id is not None:
+        if filters["area"] == NO_AREA and area_id is not None:
             continue
         if isinstance(filters["area"], int) and area_id != filters["area"]:
             continue
@@ -297,9 +302,9 @@ def expected(org, filters):
     functions = list(m.Function.objects.for_org(org))
     allowed = None
     if filters["function"]:
-        allowed = subtree_ids({fn.id: fn.parent_id for fn in functions}, [filters["function"]])
+        allowed = descendants({fn.id: fn.parent_id for fn in functions}, [filters["function"]])
     columns = []
-    for function, _depth in matrix.functions_in_tree_order(functions):
+    for function, _depth in functions_in_tree_order(functions):
         if allowed is not None and function.id not in allowed:
             continue
         for hat in m.Hat.objects.filter(function=function).order_by("position", "title", "id"):
@@ -315,13 +320,15 @@ def expected(org, filters):
 @given(case=organisations(), data=st.data())
 def test_every_page_of_the_matrix_shows_what_the_letters_say(monkeypatch, case, data):
     org, admin_person, filters = case
-    monkeypatch.setattr(matrix, "PER_PAGE", data.draw(st.integers(1, 4)))
-    monkeypatch.setattr(matrix, "MAX_COLUMNS", data.draw(st.integers(1, 3)))
+    per_page, per_column_page = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 3))
+    for module in (matrix_page, matrix_queries):  # where the page sizes are read
+        monkeypatch.setattr(module, "PER_PAGE", per_page)
+        monkeypatch.setattr(module, "MAX_COLUMNS", per_column_page)
     rows, columns, totals, letters = expected(org, filters)
     access = Access(admin_person)
 
     def build(**page):
-        return matrix.build_matrix(access, matrix.Filters(**filters, **page))
+        return build_matrix(access, Filters(**filters, **page))
 
     first = build()
     assert first.status_totals == totals
@@ -367,15 +374,15 @@ def test_a_cell_written_while_its_hat_is_deleted_leaves_no_stale_count(monkeypat
     other = f.TaskFactory(org=world.org, area=world.area, name="Annan")
     f.ResponsibilityFactory(org=world.org, task=world.task, hat=doomed, letter="C")
     read, written = threading.Event(), threading.Event()
-    original = task_status.tasks_of_hats
+    original = TaskQuerySet.ids_of_hats
 
-    def slow(ids):
-        found = original(ids)
+    def slow(self, ids):
+        found = original(self, ids)
         read.set()
         written.wait(3)  # the cell write below gets its chance here
         return found
 
-    monkeypatch.setattr(task_status, "tasks_of_hats", slow)
+    monkeypatch.setattr(TaskQuerySet, "ids_of_hats", slow)
     errors = []
 
     def delete():
@@ -401,16 +408,16 @@ def test_a_cell_written_while_its_hat_is_deleted_leaves_no_stale_count(monkeypat
         t.join(30)
     assert not m.Hat.objects.filter(pk=doomed.pk).exists()
     assert not m.Responsibility.objects.filter(hat_id=doomed.pk).exists()
-    assert task_status.mismatches(world.org) == {}
+    assert m.Task.objects.for_org(world.org).status_mismatches() == {}
 
 
 def test_refresh_command_repairs_counts_that_drifted(world):
     m.Task.objects.filter(pk=world.task.pk).update(a_count=5, r_count=0, unusual_count=2)
-    assert task_status.mismatches(world.org)
+    assert m.Task.objects.for_org(world.org).status_mismatches()
     out = io.StringIO()
     call_command("refresh_task_status", world.org.slug, stdout=out)
     assert f"{world.org.slug}: 1 task(s) recounted" in out.getvalue()
-    assert task_status.mismatches(world.org) == {}
+    assert m.Task.objects.for_org(world.org).status_mismatches() == {}
     with pytest.raises(CommandError):
         call_command("refresh_task_status", "no-such-org", stdout=out)
 

@@ -3,10 +3,6 @@ and narrows its querysets."""
 
 from django.utils.translation import gettext_noop
 
-from .auth import EmailAuthenticationForm
-
-__all__ = ["EmailAuthenticationForm"]
-
 # Django 6.1's empty choice in model form drop-downs; its own Swedish catalogue
 # lacks it, so hatta's catalogue carries it.
 gettext_noop("- Select an option -")

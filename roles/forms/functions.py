@@ -5,7 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Function, Person
-from ..services.functions import ancestor_ids, would_cycle
+from ..services.functions import check_parent
+from ..tree import ancestors
 
 
 def function_paths(org):
@@ -14,7 +15,7 @@ def function_paths(org):
     parent_of = {fid: parent for fid, parent, _ in rows}
     name_of = {fid: name for fid, _, name in rows}
     return {
-        fid: " › ".join(name_of[a] for a in [*reversed(ancestor_ids(parent_of, fid)), fid])
+        fid: " › ".join(name_of[a] for a in [*reversed(ancestors(parent_of, fid)), fid])
         for fid in name_of
     }
 
@@ -88,13 +89,7 @@ class FunctionForm(forms.ModelForm):
 
     def clean_parent(self):
         parent = self.cleaned_data.get("parent")
-        if would_cycle(self.org, self.instance, parent):
-            raise forms.ValidationError(
-                _(
-                    "A function cannot be placed below itself or one of its own "
-                    "sub-functions. Choose another parent."
-                )
-            )
+        check_parent(self.org, self.instance, parent)
         return parent
 
     def name_taken(self):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import hat_templates
 from ..models import Function, Hat, Person, Task
+from ..services.hats import check_reports_to
 from .widgets import FastSelect
 
 DUTY_CHOICES = [("R", "R"), ("A", "A"), ("A/R", "A/R")]
@@ -127,6 +128,11 @@ class HatForm(forms.ModelForm):
         if not title:
             raise forms.ValidationError(_("Give the hat a title."))
         return title
+
+    def clean_reports_to(self):
+        boss = self.cleaned_data.get("reports_to")
+        check_reports_to(self.instance, boss)
+        return boss
 
     def clean(self):
         data = super().clean()

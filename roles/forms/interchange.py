@@ -55,3 +55,20 @@ class ImportForm(forms.Form):
             except SheetError as exc:
                 self.add_error("file", str(exc))
         return cleaned
+
+
+class HandbookForm(forms.Form):
+    function = forms.ModelChoiceField(
+        label=_("Function"),
+        queryset=Function.objects.none(),
+        required=False,
+        help_text=_("Leave empty for the whole company; a function includes those below it."),
+    )
+
+    def __init__(self, *args, org, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["function"].queryset = Function.objects.for_org(org).order_by("name")
+        self.fields["function"].empty_label = _("The whole company")
+        self.fields["function"].error_messages["invalid_choice"] = _(
+            "Choose a function of this organisation."
+        )

@@ -1,5 +1,5 @@
-"""The organisation's settings: the thresholds of the hatting health checks,
-and the calendar of the weekly numbers."""
+"""The organisation's settings: the thresholds of the hatting health checks, the
+calendar of the weekly numbers, and whether everyone must sign in with two-factor."""
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -28,6 +28,7 @@ class ThresholdsForm(forms.ModelForm):
             "week_ends",
             "kpi_grace_days",
             "kpi_off_target_periods",
+            "require_two_factor",
         ]
         # Seven days as radio buttons: a short, fixed choice.
         widgets = {"week_ends": forms.RadioSelect}
@@ -50,6 +51,7 @@ class ThresholdsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["require_two_factor"].required = False
         for name, top in MAXIMA.items():
             f = self.fields[name]
             f.required = True

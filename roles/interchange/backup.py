@@ -5,7 +5,8 @@ organisation (directly through `org`, or through a required link to such a row)
 is written with all its concrete fields. Rows are numbered 1..n per table in
 primary-key order ("ref"), links are refs, so exporting a restored copy gives
 the same document again apart from the slug. Logins appear only as email and
-name: password hashes never leave the server. See README.md in this folder.
+name: password hashes never leave the server. The audit trail and invitations
+are not part of it. See README.md in this folder.
 """
 
 from contextlib import contextmanager
@@ -15,8 +16,9 @@ from decimal import Decimal
 from django.apps import apps
 from django.db import models, transaction
 
-from ..models import Organisation, User
-from ..services import task_status
+from .. import tree
+from ..models import AuditEvent, Invitation, Job, Organisation, OrgOwned, Task, User
+from ..models.base import refuse_cross_org
 
 FORMAT, VERSION = "hatta-org", 1
 ORG_FIELDS = (
@@ -28,6 +30,7 @@ ORG_FIELDS = (
     "week_ends",
     "kpi_grace_days",
     "kpi_off_target_periods",
+    "require_two_factor",
     "created",
 )
 
@@ -40,7 +43,10 @@ def org_models():
     """Models of one organisation's data, each after the models it needs."""
     found = {}
     for model in apps.get_app_config("roles").get_models():
-        if model in (Organisation, User):
+        # Logins are written as email and name only; the audit trail and
+        # invitations to logins are records about logins, not the organisation's data.
+        # Jobs are work in progress, not data.
+        if model in (Organisation, User, AuditEvent, Invitation, Job):
             continue
         path = org_path(model, found)
         if path:
@@ -226,7 +232,10 @@ def import_org(document, slug=None, replace=False):
                     else:
                         setattr(obj, field.attname, value_for(field, value))
                 objects.append((item["ref"], obj, deferred))
-            created = model._base_manager.bulk_create([obj for _ref, obj, _d in objects])
+            rows = [obj for _ref, obj, _d in objects]
+            if issubclass(model, OrgOwned):
+                refuse_cross_org(rows)
+            created = model._base_manager.bulk_create(rows)
             for (ref, _obj, deferred), row in zip(objects, created, strict=True):
                 pk_of[model][ref] = row.pk
                 if deferred:
@@ -234,13 +243,31 @@ def import_org(document, slug=None, replace=False):
         for model, row, deferred in later:
             for attname, (target, ref) in deferred.items():
                 setattr(row, attname, pk_of.get(target, {}).get(ref))
+            if issubclass(model, OrgOwned):
+                refuse_cross_org([row], deferred)
             model._base_manager.filter(pk=row.pk).update(
                 **{attname: getattr(row, attname) for attname in deferred}
             )
+        refuse_loops(org, model_list)
         # The tasks' status counts follow from the letters just restored,
         # whatever the document says of them (or if it is older than they are).
-        task_status.refresh_org(org)
+        Task.objects.for_org(org).refresh_status()
     return org
+
+
+def refuse_loops(org, model_list):
+    """A link of a row to another of its kind (a function's parent, the hat
+    a hat reports to) may not come round to the row again."""
+    for model in model_list:
+        for field in links(model):
+            if field.related_model is not model:
+                continue
+            rows = model._base_manager.filter(org=org).values_list("pk", field.attname)
+            loops = tree.cycles(dict(rows))
+            if loops:
+                raise BackupError(
+                    f"{table_name(model)}: {field.name} goes round in a loop ({len(loops[0])} rows)"
+                )
 
 
 def delete_org(org):

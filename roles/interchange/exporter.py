@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from ..matrix import NO_AREA, Filters
+from .. import tree
+from ..matrix.filters import NO_AREA, Filters
 from ..models import Area, Assignment, Function, Hat, Person, Responsibility, Task
 from ..raci import CHOICES, STATUS_LABELS, format_cell, task_status
 
@@ -68,26 +69,15 @@ def parse_filters(org, params):
 
 
 def function_order(org):
-    """[(function id, name, depth)] depth first, as the map shows the tree. A
-    function on a corrupt cycle (unreachable from a root) is left out."""
+    """[(function id, name, depth)] depth first, as the map shows the tree."""
     rows = list(
         Function.objects.for_org(org)
         .order_by("position", "name", "id")
         .values_list("id", "parent_id", "name")
     )
-    ids = {fid for fid, _parent, _name in rows}
-    children, roots = {}, []
-    for fid, parent, name in rows:
-        (children.setdefault(parent, []) if parent in ids else roots).append((fid, name))
-    out, seen, stack = [], set(), [(fid, name, 0) for fid, name in reversed(roots)]
-    while stack:
-        fid, name, depth = stack.pop()
-        if fid in seen:
-            continue
-        seen.add(fid)
-        out.append((fid, name, depth))
-        stack.extend((c, n, depth + 1) for c, n in reversed(children.get(fid, [])))
-    return out
+    name_of = {fid: name for fid, _parent, name in rows}
+    order = tree.depth_first((fid, parent) for fid, parent, _name in rows)
+    return [(fid, name_of[fid], depth) for fid, depth in order]
 
 
 def build(org, filters=None):

@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from ..models import Area, CellChange, Function, Hat, Responsibility, Task
 from ..raci import format_cell, status_counts, task_status
-from ..services import task_status as stored_status
 from .reader import MAX_NAME, Problem, norm
 
 NOTE = "import"  # stored in CellChange.note; shown through roles.interchange.note_label
@@ -370,10 +369,8 @@ def apply(plan, author=None):
     """Write `plan`: all of it or, on any error, nothing. Returns the summary.
 
     Every write is a bulk INSERT or DELETE in batches, so the number of queries
-    follows the number of batches, not of rows. bulk_create skips
-    OrgOwned.save()'s cross-organisation check on purpose: every foreign key here
-    comes from the organisation's own rows (the plan read them through `for_org`)
-    or from rows created just above in the same organisation."""
+    follows the number of batches, not of rows; so does the cross-organisation
+    check every bulk write makes (OrgQuerySet)."""
     org, sheet = plan.org, plan.sheet
     position = next_position(Function.objects.for_org(org).filter(parent=None))
     functions = [
@@ -430,7 +427,7 @@ def apply(plan, author=None):
 
     task_ids = list(plan.task_ids)
     # A new task's letters are the sheet's: its status counts are written with
-    # it (roles.services.task_status); those of existing tasks are refreshed.
+    # it (see TaskQuerySet); those of existing tasks are refreshed.
     new_cells = defaultdict(lambda: defaultdict(set))
     for change in plan.changes:
         if task_ids[change.task] is None:
@@ -453,7 +450,7 @@ def apply(plan, author=None):
     # The existing tasks whose letters change, locked before their letters are
     # written (as a cell write does), their status counts refreshed after.
     touched = {plan.task_ids[change.task] for change in plan.changes} - {None}
-    stored_status.lock(touched)
+    Task.objects.lock(touched)
     removed, added, history = [], [], []
     for change in plan.changes:
         tid = task_ids[change.task]
@@ -480,5 +477,5 @@ def apply(plan, author=None):
         Responsibility.objects.for_org(org).filter(id__in=ids).delete()
     Responsibility.objects.bulk_create(added, batch_size=BATCH)
     CellChange.objects.bulk_create(history, batch_size=BATCH)
-    stored_status.refresh(touched)
+    Task.objects.refresh_status(touched)
     return plan.summary()

@@ -41,6 +41,11 @@ MAX_COLUMNS = 300
 MAX_UNZIPPED = 50 * 1024 * 1024
 MAX_RATIO = 200
 MAX_ZIP_MEMBERS = 2000
+# Per part: no single member may unpack to more than this, and the shared-strings
+# table may hold at most this many entries (counted on the raw XML, in chunks).
+MAX_MEMBER_UNZIPPED = 30 * 1024 * 1024
+MAX_SHARED_STRINGS_UNZIPPED = 16 * 1024 * 1024
+MAX_SHARED_STRINGS = 200_000
 HEADER_SEARCH_ROWS = 30
 MAX_NAME = {"hat": 200, "area": 200, "task": 300}
 
@@ -378,11 +383,41 @@ def check_zip(data):
         )
     if any(info.flag_bits & 0x1 for info in infos):
         raise SheetError(_("The Excel file is encrypted. Remove the password and try again."))
+    for info in infos:
+        shared = info.filename.lower().endswith("sharedstrings.xml")
+        cap = MAX_SHARED_STRINGS_UNZIPPED if shared else MAX_MEMBER_UNZIPPED
+        if info.file_size > cap:
+            raise SheetError(
+                _("A part of the Excel file (%(part)s) unpacks to more than %(limit)s MB.")
+                % {"part": info.filename[:80], "limit": cap // 1024 // 1024}
+            )
+        if shared and count_shared_strings(archive, info) > MAX_SHARED_STRINGS:
+            raise SheetError(
+                _("The Excel file holds more than %(limit)s different texts; it was refused.")
+                % {"limit": f"{MAX_SHARED_STRINGS:,}"}
+            )
     names = {info.filename for info in infos}
     if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
         raise SheetError(_("The file is a zip archive but not an Excel workbook."))
     if "xl/workbook.bin" in names:
         raise SheetError(_("Binary Excel workbooks (.xlsb) are not supported; save as .xlsx."))
+
+
+def count_shared_strings(archive, info, chunk=1024 * 1024):
+    """Entries (<si> elements) of the shared-strings part, counted on the raw
+    bytes without an XML parser, and never reading more than the part's size cap."""
+    count, tail, read = 0, b"", 0
+    with archive.open(info) as part:
+        while block := part.read(chunk):
+            read += len(block)
+            if read > MAX_SHARED_STRINGS_UNZIPPED:
+                break
+            text = tail + block
+            count += text.count(b"<si>") + text.count(b"<si ")
+            tail = text[-3:]  # a tag cut by the block boundary is whole next time
+            if count > MAX_SHARED_STRINGS:
+                break
+    return count
 
 
 def read_xlsx(data):

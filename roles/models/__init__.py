@@ -1,3 +1,4 @@
+from .accounts import INVITATION_VALID_FOR, AuditEvent, Invitation
 from .base import OrgOwned, OrgQuerySet
 from .functions import Function
 from .hats import (
@@ -10,12 +11,16 @@ from .hats import (
     HatChange,
     HatRevision,
 )
+from .jobs import Job, OutgoingEmail, WorkerBeat
 from .numbers import KPIValue, KPIValueChange
 from .organisation import Organisation, Person, User
 from .raci import LETTERS, Area, CellChange, HealthSnapshot, Responsibility, Task
 
 __all__ = [
+    "INVITATION_VALID_FOR",
     "LETTERS",
+    "AuditEvent",
+    "Invitation",
     "KPI",
     "Acknowledgement",
     "Area",
@@ -28,13 +33,16 @@ __all__ = [
     "HatChange",
     "HatRevision",
     "HealthSnapshot",
+    "Job",
     "KPIValue",
     "KPIValueChange",
     "Organisation",
     "OrgOwned",
+    "OutgoingEmail",
     "OrgQuerySet",
     "Person",
     "Responsibility",
     "Task",
     "User",
+    "WorkerBeat",
 ]

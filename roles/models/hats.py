@@ -3,6 +3,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from .base import OrgOwned, org_field
+from .raci import Task
 
 
 class Hat(OrgOwned):
@@ -53,13 +54,11 @@ class Hat(OrgOwned):
 
     def delete(self, *args, **kwargs):
         """Delete the hat and its letters, and keep the status counts of the
-        tasks those letters were on (see roles.services.task_status)."""
-        from ..services import task_status
-
+        tasks those letters were on (see TaskQuerySet)."""
         with transaction.atomic():
-            tasks = task_status.lock_hats_and_their_tasks([self.pk])
+            tasks = Task.objects.lock_for_hats([self.pk])
             result = super().delete(*args, **kwargs)
-            task_status.refresh(tasks)
+            Task.objects.refresh_status(tasks)
         return result
 
 

@@ -91,6 +91,14 @@ class Organisation(models.Model):
     kpi_off_target_periods = models.PositiveSmallIntegerField(
         _("periods in a row off target before a KPI is flagged"), default=3
     )
+    require_two_factor = models.BooleanField(
+        _("require two-factor sign-in"),
+        default=False,
+        help_text=_(
+            "Everyone in the organisation must sign in with an authenticator app or a "
+            "security key as well as their password."
+        ),
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -9,7 +9,6 @@ from django.db.models import Q
 
 from .. import raci
 from ..models import CellChange, Hat, HatChange, Responsibility, Task
-from . import task_status
 
 
 @dataclass
@@ -103,12 +102,12 @@ def set_cell(task, hat, letters, author=None, note="", *, row=None):
     - The task row is locked (select_for_update) so two concurrent writes to
       one task's cells are serialised and cannot both keep an A.
     - `row`: a RowState the caller read after locking `task` in the transaction
-      it is in now (see roles.matrix.read_row). The lock and the read are then
+      it is in now (see roles.matrix.queries.read_row). The lock and the read are then
       not repeated, and the write joins the caller's transaction without a
       savepoint of its own: if it fails, the caller's work is undone with it.
     - Records a CellChange for each cell that changed (the lost-A cells with a
       note) and a HatChange (kind "duty") on each hat whose letters changed.
-    - Stores the task's status counts (roles.services.task_status).
+    - Stores the task's status counts (Task.store_status).
     - Does not check permissions: callers check `access.can_edit_cell(hat)`.
     """
     new = normalise_letters(letters)
@@ -140,7 +139,7 @@ def write_cell(task, hat, new, row, author, note):
     if add:
         Responsibility.objects.bulk_create(
             [
-                Responsibility(org_id=org_id, task_id=task.pk, hat=hat, letter=letter)
+                Responsibility(org_id=org_id, task=task, hat=hat, letter=letter)
                 for letter in sorted(add)
             ]
         )
@@ -154,14 +153,14 @@ def write_cell(task, hat, new, row, author, note):
         after[hat.pk] = new
         for other in lost_ids:
             after[other] = after.get(other, frozenset()) - {"A"}
-        task_status.store(task, after.values())
+        task.store_status(after.values())
     moved = f"A → {hat.title}"[:200]
     changes += [(other, row.get(other.pk), row.get(other.pk) - {"A"}, moved) for other in lost]
     CellChange.objects.bulk_create(
         [
             CellChange(
                 org_id=org_id,
-                task_id=task.pk,
+                task=task,
                 hat=changed,
                 author=author,
                 old=raci.format_cell(before),

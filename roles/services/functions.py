@@ -1,18 +1,17 @@
-"""Functions: the page's prepared structure, and the writes (create, edit, move, delete)."""
+"""Functions: what the function page shows, and the writes (create, edit, move, delete)."""
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import raci
+from .. import raci, tree
 from ..links import Links
-from ..models import Assignment, Function, Hat, Responsibility
+from ..models import Assignment, Function, Hat, Organisation, Responsibility
 from ..overview import HatNode
-from ..prepared import Prepared
 from .hats import LETTER_COLUMNS, read_letters, task_order
 
 
@@ -20,30 +19,29 @@ class FunctionNotEmpty(Exception):
     """A function that still has hats or sub-functions cannot be deleted."""
 
 
-def ancestor_ids(parent_of, function_id):
-    """Ids above `function_id`, nearest first, given {id: parent_id}. Stops on a cycle."""
-    out, seen = [], {function_id}
-    node = parent_of.get(function_id)
-    while node is not None and node not in seen:
-        out.append(node)
-        seen.add(node)
-        node = parent_of.get(node)
-    return out
-
-
-def would_cycle(org, function, new_parent):
-    """True when placing `function` below `new_parent` makes it its own ancestor."""
+def check_parent(org, function, new_parent):
+    """Refuse to place `function` below itself or one of its own sub-functions."""
     if function.pk is None or new_parent is None:
-        return False
-    if new_parent.pk == function.pk:
-        return True
+        return
     parent_of = dict(Function.objects.for_org(org).values_list("id", "parent_id"))
-    return function.pk in ancestor_ids(parent_of, new_parent.pk)
+    if tree.would_cycle(parent_of, function.pk, new_parent.pk):
+        raise ValidationError(
+            _(
+                "A function cannot be placed below itself or one of its own "
+                "sub-functions. Choose another parent."
+            ),
+            code="cycle",
+        )
 
 
 @transaction.atomic
 def save_function(function):
-    """Create or update; the form has validated name, parent and head."""
+    """Create or update; the form has validated name, parent and head. A move
+    is checked again under the organisation's lock, so two moves at once
+    cannot close a loop between them (ValidationError)."""
+    if function.pk is not None and function.parent_id is not None:
+        Organisation.objects.select_for_update().filter(pk=function.org_id).exists()
+        check_parent(function.org, function, function.parent)
     if function.pk is None and function.parent_id is not None:
         last = (
             Function.objects.for_org(function.org)
@@ -80,26 +78,15 @@ def delete_function(function):
 
 # The function page -------------------------------------------------------------
 @dataclass
-class TaskRow:
+class DutyRow:
     task: object
     cells: list = field(default_factory=list)  # (hat, "A/R", url)
 
 
 @dataclass
-class AreaGroup:
+class DutyArea:
     name: str
     tasks: list = field(default_factory=list)
-
-    @property
-    def lines(self):
-        """One (task, rowspan, letters, hat, url) per cell of a person's duties,
-        rowspan on a task's first line only (0 after): a flat loop renders
-        several times faster than a loop in a loop."""
-        for row in self.tasks:
-            span = len(row.cells)
-            for hat, letters, url in row.cells:
-                yield row.task, span, letters, hat, url
-                span = 0
 
 
 @dataclass
@@ -110,45 +97,35 @@ class FunctionPage:
     hats: list
     people: list  # [(person, [hat titles], url)]
     children: list  # Function rows, head preloaded, with .hat_count
-    areas: list  # AreaGroup
+    areas: list  # DutyArea
 
 
-# The function page is opened daily by the managers of large organisations:
-# its queries are prepared (compiled once, see roles/prepared.py), each keyed by
-# the organisation and the function.
-# A function and every function above it, nearest first; UNION stops at a cycle.
-ANCESTORS_SQL = (
-    "WITH RECURSIVE up(id, parent_id) AS ("
-    "SELECT id, parent_id FROM roles_function WHERE id = %s AND org_id = %s "
-    "UNION SELECT f.id, f.parent_id FROM roles_function f INNER JOIN up ON f.id = up.parent_id "
-    "WHERE f.org_id = %s) SELECT id FROM up"
-)
-function_chain = Prepared(
-    lambda org_id, function_id: Function.objects.filter(
+def function_chain(org_id, function_id):
+    """(id, parent id, name, head id, head's name) of the function and every
+    function above it."""
+    return Function.objects.filter(
         org_id=org_id,
-        id__in=RawSQL(ANCESTORS_SQL, (function_id, org_id, org_id)),  # noqa: S611  # nosec B611
+        id__in=tree.chain_sql(org_id, function_id),
     ).values_list("id", "parent_id", "name", "head_id", "head__name")
-)
-function_hats = Prepared(
-    # The function's hats and its children's: through the function ids, so both
-    # are index lookups (an OR across the join would read every hat).
-    lambda org_id, function_id: Hat.objects.filter(
+
+
+def function_hats(org_id, function_id):
+    """The function's hats and its children's: through the function ids, so
+    both are index lookups (an OR across the join would read every hat)."""
+    return Hat.objects.filter(
         org_id=org_id,
         function_id__in=Function.objects.filter(
             Q(id=function_id) | Q(parent_id=function_id), org_id=org_id
         ).values("id"),
     ).only("id", "title", "function_id", "position", "revision", "purpose")
-)
-function_children = Prepared(
-    lambda org_id, function_id: Function.objects.filter(
-        org_id=org_id, parent_id=function_id
-    ).select_related("head")
-)
-function_wearers = Prepared(
-    # Through the function's hats (of this organisation, as their wearers
-    # are): filtering the wearers by organisation makes PostgreSQL read every
-    # wearer of it instead of the few of these hats.
-    lambda org_id, function_id: (
+
+
+def function_wearers(org_id, function_id):
+    """The current, active wearers of the function's own hats. Through the
+    hats (of this organisation, as their wearers are): filtering the wearers
+    by organisation makes PostgreSQL read every wearer of it instead of the
+    few of these hats."""
+    return (
         Assignment.objects.filter(
             hat__in=Hat.objects.filter(org_id=org_id, function_id=function_id).values("id"),
             ended__isnull=True,
@@ -157,12 +134,6 @@ function_wearers = Prepared(
         .select_related("person")
         .order_by("person__name")
     )
-)
-function_duties = Prepared(
-    lambda org_id, function_id: Responsibility.objects.filter(
-        org_id=org_id, hat__function_id=function_id, letter__in=("R", "A")
-    ).values_list(*LETTER_COLUMNS)
-)
 
 
 def function_page(org, function, access=None):
@@ -171,14 +142,14 @@ def function_page(org, function, access=None):
     last item of a tuple), made without reversing a URL per row. `access`
     learns the functions above read here, so its edit rights cost no query."""
     links = Links(org.slug)
-    chain = function_chain(org.id, function.id)
+    chain = list(function_chain(org.id, function.id))
     if access is not None:
         access.know_ancestors(
             function.id, [(fid, parent, head) for fid, parent, _n, head, _h in chain]
         )
     by_id = {row[0]: row for row in chain}
     parent_of = {row[0]: row[1] for row in chain}
-    above = ancestor_ids(parent_of, function.id)
+    above = tree.ancestors(parent_of, function.id)
     path = [(fid, by_id[fid][2]) for fid in reversed(above)]
     holder = None
     for fid in [function.id, *above]:
@@ -186,11 +157,13 @@ def function_page(org, function, access=None):
             holder = (by_id[fid][3], by_id[fid][4])
             break
     hat_counts = {}
-    hats = function_hats(org.id, function.id)
+    hats = list(function_hats(org.id, function.id))
     own_hats = [h for h in hats if h.function_id == function.id]
     for h in hats:
         hat_counts[h.function_id] = hat_counts.get(h.function_id, 0) + 1
-    children = function_children(org.id, function.id)
+    children = list(
+        Function.objects.filter(org_id=org.id, parent_id=function.id).select_related("head")
+    )
     for child in children:
         child.hat_count = hat_counts.get(child.id, 0)
         child.url = links.function(child.id)
@@ -203,7 +176,10 @@ def function_page(org, function, access=None):
     for h in own_hats:
         h.url = links.hat(h.id)
     rows = [HatNode(h, by_hat.get(h.id, [])) for h in own_hats]
-    areas = duty_groups(own_hats, function_duties(org.id, function.id), links)
+    duties = Responsibility.objects.filter(
+        org_id=org.id, hat__function_id=function.id, letter__in=("R", "A")
+    ).values_list(*LETTER_COLUMNS)
+    areas = duty_groups(own_hats, duties, links)
     return FunctionPage(
         function=function,
         path=path,
@@ -237,12 +213,12 @@ def duty_groups(hats, rows, links):
 
 
 def group_by_area(tasks, cells_of):
-    """[AreaGroup] in area order (tasks without an area last), tasks in order."""
+    """[DutyArea] in area order (tasks without an area last), tasks in order."""
     groups, current, current_id = [], None, object()
     for task in sorted(tasks.values(), key=task_order):
         if current is None or current_id != task.area_id:
             current_id = task.area_id
-            current = AreaGroup(task.area.name if task.area else _("Without area"))
+            current = DutyArea(task.area.name if task.area else _("Without area"))
             groups.append(current)
-        current.tasks.append(TaskRow(task, cells_of.get(task.id, [])))
+        current.tasks.append(DutyRow(task, cells_of.get(task.id, [])))
     return groups

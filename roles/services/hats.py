@@ -3,11 +3,13 @@
 from collections import namedtuple
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .. import raci
+from .. import raci, tree
 from ..models import (
     KPI,
     Acknowledgement,
@@ -18,10 +20,10 @@ from ..models import (
     Hat,
     HatChange,
     HatRevision,
+    Organisation,
     Responsibility,
     Task,
 )
-from ..prepared import Prepared
 from ..revisions import item_text
 from .cells import set_cell
 
@@ -70,15 +72,11 @@ def read_letters(rows):
     return cells, tasks
 
 
-# Read on every hat page and every revision: compiled once (see roles/prepared.py).
-letters_of_hat = Prepared(
-    lambda hat_id: Responsibility.objects.filter(hat_id=hat_id).values_list(*LETTER_COLUMNS)
-)
-
-
 def hat_letters(hat):
     """({task_id: set(letters)}, {task_id: TaskRef}) of one hat. One query."""
-    cells, tasks = read_letters(letters_of_hat(hat.id))
+    cells, tasks = read_letters(
+        Responsibility.objects.filter(hat_id=hat.id).values_list(*LETTER_COLUMNS)
+    )
     return cells.get(hat.id, {}), tasks
 
 
@@ -275,6 +273,22 @@ def checklist_rows(hat, checklist=None):
     return [c.text for c in (hat.checklist.all() if checklist is None else checklist)]
 
 
+def check_reports_to(hat, boss):
+    """Refuse a reporting line that comes round to `hat` again (ValidationError)."""
+    if hat.pk is None or boss is None:
+        return
+    boss_of = dict(Hat.objects.filter(org_id=hat.org_id).values_list("id", "reports_to_id"))
+    if tree.would_cycle(boss_of, hat.pk, boss.pk):
+        raise ValidationError(
+            _(
+                "“%(boss)s” reports to “%(hat)s”, directly or through other hats: "
+                "a hat cannot report to a hat below it. Choose another hat."
+            ),
+            code="cycle",
+            params={"boss": boss.title, "hat": hat.title},
+        )
+
+
 @transaction.atomic
 def save_hat(hat, values, version, author, kpis=None, checklist=None, base=None):
     """Apply the editor's `values` ({field: value} of EDIT_FIELDS; FK fields as
@@ -285,7 +299,8 @@ def save_hat(hat, values, version, author, kpis=None, checklist=None, base=None)
     is given, the two edits are merged under the lock: fields only the other
     person changed stay theirs, fields only this user changed are written.
     Raises StaleHat if both changed a field (or `base` is unknown and anything
-    differs): nothing is overwritten. Records a HatChange per change and bumps
+    differs): nothing is overwritten. Raises ValidationError for a reporting
+    line that would go round in a loop (check_reports_to). Records a HatChange per change and bumps
     the version once. Returns the HatChange rows."""
     locked = (
         Hat.objects.select_for_update(of=("self",))
@@ -368,6 +383,10 @@ def save_hat(hat, values, version, author, kpis=None, checklist=None, base=None)
             )
     if not changes:
         return []
+    if update.get("reports_to_id") is not None:
+        # Under the organisation's lock, so two edits at once cannot close a loop.
+        Organisation.objects.select_for_update().filter(pk=hat.org_id).exists()
+        check_reports_to(locked, values["reports_to"])
     done = Hat.objects.filter(pk=hat.pk, version=version).update(
         version=F("version") + 1, updated=timezone.now(), **update
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Max
 
-from ..matrix import read_row
+from ..matrix.queries import read_row
 from ..models import Area, Task
 from .cells import set_cell
 

@@ -1,37 +1,37 @@
-"""People: the people list and person view (prepared structures), and the writes
+"""People: the people list and person view, and the writes
 (add, edit, invite, deactivate)."""
 
 from dataclasses import dataclass, field
 
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from .. import raci
-from ..access import subtree_ids
+from .. import audit, raci
+from ..auth import set_password_path
 from ..links import Links
+from ..mail import send_email
 from ..models import (
     KPI,
     Acknowledgement,
     Assignment,
+    AuditEvent,
     ChecklistItem,
     Function,
     HatChange,
     HatRevision,
+    Invitation,
+    OutgoingEmail,
     Person,
     Responsibility,
     User,
 )
-from ..prepared import Prepared
+from ..models.accounts import invitation_expiry
 from ..revisions import diff_snapshots
+from ..tree import descendants
 from .functions import group_by_area
 from .hats import LETTER_COLUMNS, read_letters, snapshot_from
 
@@ -92,7 +92,7 @@ def ack_status(hat, person_id, latest):
 # Person view: what am I responsible for ------------------------------------------
 @dataclass
 class Duties:
-    # AreaGroup of TaskRow(task, cells=[(hat, "A/R", url)])
+    # DutyArea of DutyRow(task, cells=[(hat, "A/R", url)])
     areas: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)  # {"A": n, "R": n, "C": n, "I": n} distinct tasks
     total: int = 0
@@ -141,7 +141,7 @@ def people_ids(org, function_id=None):
     if function_id is None:
         return ids
     tree = list(Function.objects.for_org(org).values_list("id", "parent_id", "head_id"))
-    inside = subtree_ids({fid: parent for fid, parent, _ in tree}, [function_id])
+    inside = descendants({fid: parent for fid, parent, _ in tree}, [function_id])
     keep = set(
         Assignment.objects.for_org(org)
         .filter(ended__isnull=True, hat__function_id__in=inside)
@@ -291,13 +291,14 @@ def deactivate_person(person, author=None):
 
 @transaction.atomic
 def invite_person(request, person):
-    """Give the person a login if they have none and email them a link: a
-    single-use, expiring set-password link, or a sign-in link when the login
-    already has a password."""
+    """Email the person: a new login gets a single-use, expiring set-password
+    link; a login of theirs here gets a sign-in link. A login that already
+    exists elsewhere is not attached: it gets a pending invitation that its owner
+    accepts or declines after signing in. Returns the Invitation or None."""
     locked = Person.objects.select_for_update().select_related("org").get(pk=person.pk)
     if not locked.active:
         raise InviteRefused(_("%(name)s is inactive.") % {"name": locked.name})
-    user = locked.user
+    user, invitation = locked.user, None
     if user is None:
         user = User.objects.filter(email__iexact=locked.email).first()
         if user is not None and (
@@ -311,27 +312,105 @@ def invite_person(request, person):
             user = User(email=locked.email, name=locked.name)
             user.set_unusable_password()
             user.save()
-        Person.objects.filter(pk=locked.pk).update(user=user)
+            Person.objects.filter(pk=locked.pk).update(user=user)
+        else:
+            invitation = pending_invitation(locked, user, request.access.person)
     context = {
         "person": locked,
         "org": locked.org,
         "inviter": request.access.person,
-        "sign_in_url": request.build_absolute_uri(reverse("login")),
+        "invitation": invitation,
+        "sign_in_url": request.build_absolute_uri(reverse("account_login")),
         "set_password_url": "",
     }
-    if not user.has_usable_password():
-        path = reverse(
-            "password_reset_confirm",
-            kwargs={
-                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                "token": default_token_generator.make_token(user),
-            },
+    if invitation is None and not user.has_usable_password():
+        context["set_password_url"] = request.build_absolute_uri(set_password_path(user))
+    send_invitation_email(locked, user, context)
+    audit.record(
+        AuditEvent.INVITATION_SENT, request, org=locked.org, detail=f"{locked.name} <{user.email}>"
+    )
+    return invitation
+
+
+def send_invitation_email(person, user, context):
+    """The one place an invitation is sent: by a job after the transaction
+    commits, so the request never waits for the mail server, and a failure is
+    retried and shown on the person's page."""
+    send_email(
+        user.email,
+        "registration/invite_subject.txt",
+        "registration/invite_email.txt",
+        context,
+        person.org.language,
+        "registration/invite_email.html",
+        org=person.org,
+        person=person,
+        kind=INVITE,
+    )
+
+
+def pending_invitation(person, user, inviter):
+    """The person's pending invitation to `user`, made or renewed (a fresh expiry)."""
+    Invitation.objects.filter(person=person, status=Invitation.PENDING).exclude(user=user).delete()
+    invitation, _created = Invitation.objects.update_or_create(
+        person=person,
+        status=Invitation.PENDING,
+        defaults={
+            "org": person.org,
+            "user": user,
+            "invited_by": inviter,
+            "expires": invitation_expiry(),
+        },
+    )
+    return invitation
+
+
+def open_invitations(user):
+    """The login's pending, unexpired invitations, with their organisations."""
+    return list(
+        Invitation.objects.filter(
+            user=user, status=Invitation.PENDING, expires__gt=timezone.now(), person__active=True
         )
-        context["set_password_url"] = request.build_absolute_uri(path)
-    subject = render_to_string("registration/invite_subject.txt", context).strip()
-    body = render_to_string("registration/invite_email.txt", context)
-    send_mail(subject, body, None, [user.email])
-    return user
+        .select_related("org", "invited_by")
+        .order_by("org__name")
+    )
+
+
+class InvitationClosed(Exception):
+    pass
+
+
+@transaction.atomic
+def answer_invitation(request, invitation_id, accept):
+    """Accept (the login becomes the person's) or decline the caller's own
+    invitation. Another login's invitation does not exist (Invitation.DoesNotExist)."""
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("org")
+        .get(pk=invitation_id, user=request.user)
+    )
+    if invitation.status != Invitation.PENDING or invitation.expired:
+        raise InvitationClosed(_("This invitation is no longer open."))
+    person = Person.objects.select_for_update().get(pk=invitation.person_id)
+    if accept:
+        taken = Person.objects.filter(org_id=person.org_id, user=request.user).exclude(pk=person.pk)
+        if not person.active or person.user_id is not None or taken.exists():
+            raise InvitationClosed(_("This invitation is no longer open."))
+        Person.objects.filter(pk=person.pk).update(user=request.user)
+    invitation.status = Invitation.ACCEPTED if accept else Invitation.DECLINED
+    invitation.answered = timezone.now()
+    invitation.save(update_fields=["status", "answered"])
+    kind = AuditEvent.INVITATION_ACCEPTED if accept else AuditEvent.INVITATION_DECLINED
+    audit.record(kind, request, org=invitation.org, detail=person.name)
+    return invitation
+
+
+INVITE = "invite"
+
+
+def last_invitation(person):
+    """The person's latest invitation email, or None."""
+    return OutgoingEmail.objects.filter(person=person, kind=INVITE).order_by("-created").first()
 
 
 # My hats ------------------------------------------------------------------------------
@@ -354,61 +433,43 @@ def _worn(person_id):
     return Assignment.objects.filter(person_id=person_id, ended__isnull=True).values("hat_id")
 
 
-# My hats is the page staff open most: its queries are prepared (compiled once,
-# see roles/prepared.py), each keyed by the organisation and the person.
-worn_assignments = Prepared(
-    lambda org_id, person_id: (
-        Assignment.objects.filter(org_id=org_id, person_id=person_id, ended__isnull=True)
-        .select_related("hat__function", "hat__reports_to")
-        .order_by("hat__function__name", "hat__title")
-    )
-)
-worn_revisions = Prepared(
-    lambda org_id, person_id: HatRevision.objects.filter(
-        org_id=org_id, hat_id__in=_worn(person_id), number=F("hat__revision")
-    )
-)
-worn_acknowledgements = Prepared(
-    lambda org_id, person_id: Acknowledgement.objects.filter(
-        org_id=org_id, person_id=person_id, hat_id__in=_worn(person_id)
-    ).select_related("revision")
-)
-worn_kpis = Prepared(
-    lambda org_id, person_id: KPI.objects.filter(hat__org_id=org_id, hat_id__in=_worn(person_id))
-)
-worn_checklists = Prepared(
-    lambda org_id, person_id: ChecklistItem.objects.filter(
-        hat__org_id=org_id, hat_id__in=_worn(person_id)
-    )
-)
-worn_letters = Prepared(
-    lambda org_id, person_id: Responsibility.objects.filter(
-        org_id=org_id, hat_id__in=_worn(person_id)
-    ).values_list(*LETTER_COLUMNS)
-)
-
-
 def my_hats(org, person):
     """Every hat `person` wears now, as they read it, with their confirmation
     status and what changed since the revision they confirmed; and the tasks
     they hold letters for. Six queries whatever the size (one when they wear no hat)."""
-    assignments = worn_assignments(org.id, person.id)
+    worn_now = _worn(person.id)
+    assignments = list(
+        Assignment.objects.filter(org_id=org.id, person_id=person.id, ended__isnull=True)
+        .select_related("hat__function", "hat__reports_to")
+        .order_by("hat__function__name", "hat__title")
+    )
     if not assignments:
         return [], duties_from_cells([], {}, {}, org.slug)
     hats = [a.hat for a in assignments]
-    current = {r.hat_id: r for r in worn_revisions(org.id, person.id)}
+    current = {
+        r.hat_id: r
+        for r in HatRevision.objects.filter(
+            org_id=org.id, hat_id__in=worn_now, number=F("hat__revision")
+        )
+    }
     confirmed = {}
-    for ack in worn_acknowledgements(org.id, person.id):
+    for ack in Acknowledgement.objects.filter(
+        org_id=org.id, person_id=person.id, hat_id__in=worn_now
+    ).select_related("revision"):
         best = confirmed.get(ack.hat_id)
         if best is None or ack.revision.number > best[0].revision.number:
             confirmed[ack.hat_id] = (ack, ack.revision)
     # Always read, so the page runs the same queries whatever is published.
     kpis, checklists = {}, {}
-    for kpi in worn_kpis(org.id, person.id):
+    for kpi in KPI.objects.filter(hat__org_id=org.id, hat_id__in=worn_now):
         kpis.setdefault(kpi.hat_id, []).append(kpi)
-    for item in worn_checklists(org.id, person.id):
+    for item in ChecklistItem.objects.filter(hat__org_id=org.id, hat_id__in=worn_now):
         checklists.setdefault(item.hat_id, []).append(item)
-    cells, tasks = read_letters(worn_letters(org.id, person.id))
+    cells, tasks = read_letters(
+        Responsibility.objects.filter(org_id=org.id, hat_id__in=worn_now).values_list(
+            *LETTER_COLUMNS
+        )
+    )
     worn = []
     for a in assignments:
         hat = a.hat

@@ -1,8 +1,8 @@
 """The function page and the function writes (create, edit, move, delete)."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -10,24 +10,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 from ..access import deny_unless, get_in_org, id_param, org_view
 from ..forms.functions import FunctionForm
 from ..models import Function
-from ..prepared import Prepared
 from ..services import functions as services
-
-function_in_org = Prepared(
-    lambda org_id, function_id: Function.objects.filter(
-        org_id=org_id, pk=function_id
-    ).select_related("head")
-)
 
 
 @require_safe
 @org_view()
 def function_detail(request, function_id):
     acc = request.access
-    found = function_in_org(acc.org.id, function_id)
-    if not found:
-        raise Http404
-    function = found[0]
+    function = get_in_org(Function.objects.select_related("head"), acc, pk=function_id)
     page = services.function_page(acc.org, function, acc)
     return render(
         request,
@@ -42,13 +32,17 @@ def function_detail(request, function_id):
 
 
 def save_form(request, form):
-    """Save a valid form; a name the database refuses goes back to the form."""
+    """Save a valid form; a name the database refuses, or a move that another
+    one made meanwhile into a loop, goes back to the form."""
     function = form.save(commit=False)
     try:
         with transaction.atomic():
             services.save_function(function)
     except IntegrityError:
         form.name_taken()
+        return None
+    except ValidationError as error:
+        form.add_error("parent", error)
         return None
     return function
 

@@ -13,17 +13,23 @@ from django.contrib import messages
 from django.db import DatabaseError, IntegrityError
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST
 
+from .. import audit, jobs
 from ..access import ADMIN, org_view
-from ..forms.interchange import ImportForm
-from ..interchange import exporter, handbook, importer
+from ..forms.interchange import HandbookForm, ImportForm
+from ..interchange import exporter, importer
 from ..interchange.reader import Sheet, SheetError, read_sheet
-from ..models import Function
+from ..models import AuditEvent, Function, Job, Responsibility
 from .downloads import download
 
 PREVIEW_ROWS = 500
+# Letters in the matrix up to which an export is made in the request; see
+# bench/README.md for the measurement behind the figure.
+INSTANT_LETTERS = 20_000
+FILTER_NAMES = ("function", "area", "person", "problems")
 
 
 def pending_key(org):
@@ -107,6 +113,7 @@ def matrix_import_apply(request):
                 status=409,
             )
         summary = importer.apply(plan, author=acc.person)
+        audit.record(AuditEvent.IMPORT, request, org=acc.org, detail=pending["name"])
     except SheetError as exc:
         messages.error(request, str(exc))
         return redirect("roles:matrix-import", org=acc.org.slug)
@@ -138,15 +145,54 @@ def matrix_import_apply(request):
     return redirect("roles:matrix", org=acc.org.slug)
 
 
-@require_safe
+def export_is_small(org):
+    """Exports of at most INSTANT_LETTERS letters are made in the request (well
+    under a second, measured); bigger ones are jobs."""
+    return Responsibility.objects.for_org(org).count() <= INSTANT_LETTERS
+
+
+def job_or_instant(request, kind, build, content_type, **options):
+    """GET: the file itself for a small organisation, else a page whose button
+    (POST) starts the export as a job. `options` go to `build` (and the job)."""
+    org = request.access.org
+    filters = {k: v for k, v in request.GET.items() if k in FILTER_NAMES}
+    if request.method == "GET":
+        if export_is_small(org):
+            content, filename = build(org, filters, **options)
+            audit.record(AuditEvent.EXPORT, request, org=org, detail=filename)
+            return download(content, content_type, filename)
+        return render(
+            request,
+            "roles/export_start.html",
+            {"kind": dict(Job.KINDS)[kind], "filters": filters, "nav": "interchange"},
+        )
+    job, _created = jobs.start(
+        request.access,
+        kind,
+        params={"filters": filters, "lang": get_language(), **options},
+        fingerprint=jobs.inputs_fingerprint(org),
+    )
+    return redirect("roles:job-detail", org=org.slug, job_id=job.pk)
+
+
+def build_xlsx(org, filters):
+    matrix = exporter.build(org, exporter.parse_filters(org, filters))
+    return exporter.to_xlsx(matrix), f"{org.slug}-matrix.xlsx"
+
+
+def build_csv(org, filters, delimiter=","):
+    matrix = exporter.build(org, exporter.parse_filters(org, filters))
+    return exporter.to_csv(matrix, delimiter=delimiter), f"{org.slug}-matrix.csv"
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @org_view()
 def matrix_xlsx(request):
-    org = request.access.org
-    matrix = exporter.build(org, exporter.parse_filters(org, request.GET))
-    return download(
-        exporter.to_xlsx(matrix),
+    return job_or_instant(
+        request,
+        Job.XLSX,
+        build_xlsx,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"{org.slug}-matrix.xlsx",
     )
 
 
@@ -163,19 +209,50 @@ def csv_separator(request=None):
     return ";" if translation.get_language() == "sv" else ","
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 @org_view()
 def matrix_csv(request):
-    org = request.access.org
-    matrix = exporter.build(org, exporter.parse_filters(org, request.GET))
-    content = exporter.to_csv(matrix, delimiter=csv_separator(request))
-    return download(content, "text/csv; charset=utf-8", f"{org.slug}-matrix.csv")
+    return job_or_instant(
+        request, Job.CSV, build_csv, "text/csv; charset=utf-8", delimiter=csv_separator(request)
+    )
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 @org_view()
 def handbook_pdf(request):
-    org = request.access.org
-    return download(
-        handbook.render_pdf(request, org), "application/pdf", f"{org.slug}-handbook.pdf"
+    """The handbook is always a job: the company's, or one function's and the
+    functions below it. A handbook whose inputs have not changed since the last
+    one is served again at once; a second request joins the running one."""
+    acc = request.access
+    form = HandbookForm(request.POST if request.method == "POST" else None, org=acc.org)
+    if request.method == "POST" and form.is_valid():
+        params = {"lang": get_language()}
+        if form.cleaned_data["function"]:
+            params["function"] = form.cleaned_data["function"].pk
+        job, _created = jobs.start(
+            acc, Job.HANDBOOK, params=params, fingerprint=jobs.inputs_fingerprint(acc.org)
+        )
+        if job.params != params and job.is_active:
+            messages.info(
+                request,
+                _("Another handbook is being made; start yours when it is done."),
+            )
+        return redirect("roles:job-detail", org=acc.org.slug, job_id=job.pk)
+    return render(request, "roles/handbook_start.html", {"form": form, "nav": "interchange"})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@org_view(ADMIN)
+def backup_json(request):
+    """The organisation's backup (every row, as JSON), made by a job."""
+    acc = request.access
+    if request.method != "POST":
+        return render(
+            request,
+            "roles/export_start.html",
+            {"kind": dict(Job.KINDS)[Job.BACKUP], "filters": {}, "nav": "interchange"},
+        )
+    job, _created = jobs.start(
+        acc, Job.BACKUP, params={}, fingerprint=jobs.inputs_fingerprint(acc.org)
     )
+    return redirect("roles:job-detail", org=acc.org.slug, job_id=job.pk)

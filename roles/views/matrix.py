@@ -1,37 +1,27 @@
-"""The RACI matrix page, its cell edits (htmx and plain form posts), and the
-pages for tasks and areas."""
+"""The RACI matrix page and its cell edits (htmx and plain form posts); the
+pages of tasks and areas are in views/tasks.py."""
 
+import hashlib
 import json
 
 from django.contrib import messages
 from django.core import signing
-from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.core.cache import cache
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import raci
 from ..access import deny_unless, get_in_org, id_param, org_view
-from ..forms.matrix import AreaDeleteForm, AreaForm, CellForm, TaskForm
-from ..interchange import note_label
-from ..matrix import (
-    NO_AREA,
-    CellView,
-    Filters,
-    build_matrix,
-    cell_renderer,
-    counts_html,
-    hat_head_html,
-    status_html,
-    task_row_html,
-    text,
-)
-from ..models import Area, CellChange, Hat, Responsibility, Task
+from ..forms.matrix import CellForm
+from ..forms.widgets import options
+from ..matrix.cells import CellView, cell_renderer
+from ..matrix.filters import Filters
+from ..matrix.page import build_matrix
+from ..models import Hat, Responsibility, Task
 from ..services import matrix as services
 from .interchange import csv_separator
 
@@ -40,21 +30,12 @@ SESSION_NOTICE = "matrix_notice"
 # two cells were and became, for whom. Nothing the browser sends is trusted.
 UNDO_SALT = "roles.matrix.undo"
 UNDO_MAX_AGE = 15 * 60  # seconds
-
-
-def optional_url(name, slug):
-    """URLs of pages that may not exist (yet): export and import."""
-    try:
-        return reverse(name, kwargs={"org": slug})
-    except NoReverseMatch:
-        return None
+OPTIONS_TTL = 60 * 60  # seconds a filter's options are kept unused
 
 
 def other_csv(url):
     """(URL, label) of the CSV with the separator the language does not default to
     (roles.views.interchange.csv_separator)."""
-    if url is None:
-        return None
     if csv_separator() == ";":
         return f"{url}?sep=comma", _("CSV with commas")
     return f"{url}?sep=semicolon", _("CSV with semicolons (Excel in Swedish)")
@@ -75,18 +56,15 @@ def back_to_matrix(request):
     return redirect(matrix_url(request.access.org.slug, filters_of(request.POST.get("q"))))
 
 
-def options_html(options, selected):
-    """<option>s of a filter, built here: a large organisation has thousands of
-    people, and the template language (or format_html) is slow at that."""
-    # Safe: values are ids and every label is escaped.
-    return mark_safe(  # noqa: S308  # nosec B308 B703
-        "".join(
-            [
-                f'<option value="{value}"{" selected" if value == selected else ""}>'
-                f"{text(label)}</option>"
-                for value, label in options
-            ]
-        )
+def filter_options(choices, selected):
+    """The <option>s of a filter. A large organisation has hundreds of
+    functions, areas and people, and writing them costs more than the rest of
+    the page: they are kept in the cache under a digest of what they show, so
+    any change to a name or to the list is a new entry (never a stale one)."""
+    choices = list(choices)
+    digest = hashlib.blake2b(repr((choices, selected)).encode(), digest_size=16).hexdigest()
+    return cache.get_or_set(
+        f"matrix-options:{digest}", lambda: options(choices, {str(selected)}), OPTIONS_TTL
     )
 
 
@@ -101,29 +79,13 @@ def matrix(request):
     filters = Filters.from_query(request.GET)
     data = build_matrix(acc, filters)
     slug = acc.org.slug
+    csv_url = reverse("roles:matrix-csv", kwargs={"org": slug})
     cell_url = reverse("roles:matrix-cell", kwargs={"org": slug})
     query = urlencode(filters.query())
-    empty = CellView.empty_label()
-    # One reverse() for all rows: "…/tasks/0/" → "…/tasks/".
-    tasks_url = reverse("roles:task-detail", kwargs={"org": slug, "task_id": 0})[:-2]
-    cells = cell_renderer(data.columns, empty)
-    # Each part is already safe (see roles.matrix); this only joins them.
+    cells = cell_renderer(data.columns, CellView.empty_label())
     for group in data.groups:
-        group.html = mark_safe(  # noqa: S308  # nosec B308 B703
-            "".join(
-                [
-                    task_row_html(
-                        row.task,
-                        f"{tasks_url}{row.task.id}/",
-                        row.status,
-                        cells(row.task, row.letters),
-                    )
-                    for row in group.rows
-                ]
-            )
-        )
-    hat_heads = mark_safe("".join([hat_head_html(c) for c in data.columns]))  # noqa: S308  # nosec B308 B703
-    counts = mark_safe("".join([counts_html(c.hat.id, c.counts) for c in data.columns]))  # noqa: S308  # nosec B308 B703
+        for row in group.rows:
+            row.cells = cells(row.task, row.letters)
     notice = (
         request.session.pop(SESSION_NOTICE, None) if SESSION_NOTICE in request.session else None
     )
@@ -132,25 +94,25 @@ def matrix(request):
         "roles/matrix.html",
         {
             "m": data,
-            "hat_heads": hat_heads,
-            "counts": counts,
             "q": query,
-            "function_options": options_html(data.function_options, data.filters.function),
-            "area_options": options_html(((a.id, a.name) for a in data.areas), data.filters.area),
-            "person_options": options_html(data.people, data.filters.person),
             "who_links": [
                 (name, "?" + urlencode(filters.query(person=person_id, page=None, cpage=None)))
                 for person_id, name in data.who_matches
             ],
+            "function_options": filter_options(data.function_options, filters.function),
+            "area_options": filter_options([(a.id, a.name) for a in data.areas], filters.area),
+            "person_options": filter_options(data.people, filters.person),
             "cell_url": cell_url,
             "choices": [(c, c or _("empty")) for c in raci.CHOICES],
             "status_labels": raci.STATUS_LABELS,
             "notice": notice,
             "can_edit_rows": acc.can_edit_matrix_rows,
-            "export_xlsx": optional_url("roles:matrix-xlsx", slug),
-            "export_csv": optional_url("roles:matrix-csv", slug),
-            "export_csv_other": other_csv(optional_url("roles:matrix-csv", slug)),
-            "import_url": optional_url("roles:matrix-import", slug) if acc.can_import else None,
+            "export_xlsx": reverse("roles:matrix-xlsx", kwargs={"org": slug}),
+            "export_csv": csv_url,
+            "export_csv_other": other_csv(csv_url),
+            "import_url": (
+                reverse("roles:matrix-import", kwargs={"org": slug}) if acc.can_import else None
+            ),
             "prev_page": filters.query(page=data.page - 1 if data.page > 2 else None),
             "next_page": filters.query(page=data.page + 1),
             "prev_cpage": filters.query(cpage=data.cpage - 1 if data.cpage > 2 else None),
@@ -298,9 +260,10 @@ def cell_response(request, outcome, notice):
         "roles/matrix.html#update",
         {
             "cells": cells,
-            "status": status_html(task.id, raci.task_status(outcome.row.values()), oob=True),
+            "task_id": task.id,
+            "status": raci.task_status(outcome.row.values()),
             "counts": [
-                counts_html(h.id, outcome.counts[h.id], oob=True)
+                (h.id, raci.count_items(outcome.counts[h.id]))
                 for h in outcome.hats
                 if h.id in outcome.counts
             ],
@@ -443,266 +406,3 @@ def matrix_undo(request):
         request, messages.WARNING if outcome.stale else messages.SUCCESS, notice["text"]
     )
     return back_to_matrix(request)
-
-
-# Tasks -------------------------------------------------------------------------
-def letter_functions(**lookup):
-    """Ids of the functions whose hats hold a letter on the tasks `lookup` names
-    (task=…, or task__area=…). One query."""
-    return set(
-        Responsibility.objects.filter(**lookup)
-        .values_list("hat__function_id", flat=True)
-        .distinct()
-        .order_by()
-    )
-
-
-def may_change_task(acc, task):
-    """Rename, move to another area, delete: see Access.can_change_task."""
-    return acc.can_edit_matrix_rows and (
-        acc.is_admin or acc.can_change_task(letter_functions(task=task))
-    )
-
-
-def may_change_area(acc, area):
-    """Rename or delete an area: the same rule over every task in it."""
-    return acc.can_edit_matrix_rows and (
-        acc.is_admin or acc.can_change_task(letter_functions(task__area=area))
-    )
-
-
-@require_safe
-@org_view()
-def task_detail(request, task_id):
-    acc = request.access
-    task = get_in_org(Task.objects.select_related("area"), acc, pk=task_id)
-    cells = {}
-    for r in (
-        Responsibility.objects.filter(task=task)
-        .select_related("hat__function")
-        .order_by("hat__function__name", "hat__position", "hat__title", "letter")
-    ):
-        cells.setdefault(r.hat_id, {"hat": r.hat, "letters": set()})["letters"].add(r.letter)
-    rows = [
-        {"hat": c["hat"], "text": raci.format_cell(c["letters"]), "letters": c["letters"]}
-        for c in cells.values()
-    ]
-    changes = list(
-        CellChange.objects.filter(task=task).select_related("hat", "author").order_by("-at", "-id")
-    )
-    for change in changes:
-        change.note_text = note_label(change.note)
-    can_change = acc.can_edit_matrix_rows and (
-        acc.is_admin or acc.can_change_task({r["hat"].function_id for r in rows})
-    )
-    return render(
-        request,
-        "roles/task_detail.html",
-        {
-            "task": task,
-            "rows": rows,
-            "status": raci.task_status([r["letters"] for r in rows]),
-            "changes": changes,
-            "can_edit_rows": acc.can_edit_matrix_rows,
-            "can_change": can_change,
-            "nav": "matrix",
-        },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@org_view("manager")
-def task_create(request):
-    acc = request.access
-    deny_unless(acc.can_edit_matrix_rows)
-    initial = {}
-    area_id = id_param(request.GET.get("area"))
-    if area_id is not None:
-        initial["area"] = get_in_org(Area, acc, pk=area_id)
-    form = TaskForm(request.POST or None, org=acc.org, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        task = services.save_task(form.save(commit=False))
-        messages.success(request, _("Task “%(name)s” added.") % {"name": task.name})
-        if "another" in request.POST:
-            url = reverse("roles:task-create", kwargs={"org": acc.org.slug})
-            return redirect(f"{url}?area={task.area_id}" if task.area_id else url)
-        return redirect(matrix_url(acc.org.slug, Filters()))
-    return render(request, "roles/task_form.html", {"form": form, "nav": "matrix"})
-
-
-@require_http_methods(["GET", "POST"])
-@org_view("manager")
-def task_edit(request, task_id):
-    acc = request.access
-    deny_unless(acc.can_edit_matrix_rows)
-    task = get_in_org(Task, acc, pk=task_id)
-    deny_unless(may_change_task(acc, task))
-    old_area = task.area_id
-    form = TaskForm(request.POST or None, instance=task, org=acc.org)
-    if request.method == "POST" and form.is_valid():
-        task = form.save(commit=False)
-        try:
-            services.save_task(task, moved_area=task.area_id != old_area)
-        except Task.DoesNotExist:
-            raise Http404 from None  # deleted while the form was open
-        messages.success(request, _("Task “%(name)s” saved.") % {"name": task.name})
-        return redirect("roles:task-detail", org=acc.org.slug, task_id=task.id)
-    return render(request, "roles/task_form.html", {"form": form, "task": task, "nav": "matrix"})
-
-
-@require_http_methods(["GET", "POST"])
-@org_view("manager")
-def task_delete(request, task_id):
-    acc = request.access
-    deny_unless(acc.can_edit_matrix_rows)
-    task = get_in_org(Task, acc, pk=task_id)
-    deny_unless(may_change_task(acc, task))
-    if request.method == "POST":
-        name = task.name
-        task.delete()
-        messages.success(request, _("Task “%(name)s” deleted.") % {"name": name})
-        return redirect(matrix_url(acc.org.slug, Filters()))
-    cells = {}
-    for r in Responsibility.objects.filter(task=task).select_related("hat").order_by("hat__title"):
-        cells.setdefault(r.hat_id, {"hat": r.hat, "letters": set()})["letters"].add(r.letter)
-    return render(
-        request,
-        "roles/task_confirm_delete.html",
-        {
-            "task": task,
-            "cells": [
-                {"hat": c["hat"], "text": raci.format_cell(c["letters"])} for c in cells.values()
-            ],
-            "history": CellChange.objects.filter(task=task).count(),
-            "nav": "matrix",
-        },
-    )
-
-
-@require_POST
-@org_view("manager")
-def task_move(request, task_id):
-    acc = request.access
-    deny_unless(acc.can_edit_matrix_rows)
-    task = get_in_org(Task, acc, pk=task_id)
-    step = -1 if request.POST.get("direction") == "up" else 1
-    if services.move_task(task, step):
-        messages.success(request, _("Task “%(name)s” moved.") % {"name": task.name})
-    else:
-        messages.info(
-            request, _("“%(name)s” is already at the edge of its area.") % {"name": task.name}
-        )
-    return redirect(matrix_url(acc.org.slug, Filters(area=task.area_id or NO_AREA)))
-
-
-# Areas -------------------------------------------------------------------------
-@require_safe
-@org_view("manager")
-def area_list(request):
-    acc = request.access
-    deny_unless(acc.can_edit_matrix_rows)
-    areas = list(Area.objects.for_org(acc.org).annotate(task_count=Count("tasks")))
-    loose = Task.objects.for_org(acc.org).filter(area__isnull=True).count()
-    if acc.is_admin:
-        for area in areas:
-            area.may_change = True
-    else:
-        functions = {}
-        for area_id, function_id in (
-            Responsibility.objects.for_org(acc.org)
-            .filter(task__area__isnull=False)
-            .values_list("task__area_id", "hat__function_id")
-            .distinct()
-            .order_by()
-        ):
-            functions.setdefault(area_id, set()).add(function_id)
-        for area in areas:
-            area.may_change = acc.can_change_task(functions.get(area.id, ()))
-    return render(
-        request, "roles/area_list.html", {"areas": areas, "loose": loose, "nav": "matrix"}
-    )
-
-
-def save_area(form):
-    area = form.save(commit=False)
-    try:
-        with transaction.atomic():
-            if area.pk is None:
-                area.position = services.next_area_position(area.org)
-            area.save()
-    except IntegrityError:
-        form.name_taken()
-        return None
-    return area
-
-
-@require_http_methods(["GET", "POST"])
-@org_view("manager")
-def area_create(request):
-    acc = request.access
-    deny_unless(acc.can_edit_matrix_rows)
-    form = AreaForm(request.POST or None, org=acc.org)
-    if request.method == "POST" and form.is_valid() and (area := save_area(form)):
-        messages.success(request, _("Area “%(name)s” added.") % {"name": area.name})
-        return redirect("roles:area-list", org=acc.org.slug)
-    return render(request, "roles/area_form.html", {"form": form, "nav": "matrix"})
-
-
-@require_http_methods(["GET", "POST"])
-@org_view("manager")
-def area_edit(request, area_id):
-    acc = request.access
-    deny_unless(acc.can_edit_matrix_rows)
-    area = get_in_org(Area, acc, pk=area_id)
-    deny_unless(may_change_area(acc, area))
-    form = AreaForm(request.POST or None, instance=area, org=acc.org)
-    if request.method == "POST" and form.is_valid() and (area := save_area(form)):
-        messages.success(request, _("Area “%(name)s” saved.") % {"name": area.name})
-        return redirect("roles:area-list", org=acc.org.slug)
-    return render(request, "roles/area_form.html", {"form": form, "area": area, "nav": "matrix"})
-
-
-@require_http_methods(["GET", "POST"])
-@org_view("manager")
-def area_delete(request, area_id):
-    acc = request.access
-    deny_unless(acc.can_edit_matrix_rows)
-    area = get_in_org(Area, acc, pk=area_id)
-    deny_unless(may_change_area(acc, area))
-    tasks = list(Task.objects.filter(area=area).order_by("position", "id"))
-    form = AreaDeleteForm(request.POST or None, org=acc.org, area=area)
-    if request.method == "POST" and form.is_valid():
-        move_to = form.cleaned_data["move_to"]
-        moved = services.delete_area(area, move_to)
-        if moved:
-            messages.success(
-                request,
-                _("Area “%(name)s” deleted; its %(count)s tasks moved to %(to)s.")
-                % {
-                    "name": area.name,
-                    "count": moved,
-                    "to": move_to.name if move_to else _("no area"),
-                },
-            )
-        else:
-            messages.success(request, _("Area “%(name)s” deleted.") % {"name": area.name})
-        return redirect("roles:area-list", org=acc.org.slug)
-    return render(
-        request,
-        "roles/area_confirm_delete.html",
-        {"area": area, "tasks": tasks, "form": form, "nav": "matrix"},
-    )
-
-
-@require_POST
-@org_view("manager")
-def area_move(request, area_id):
-    acc = request.access
-    deny_unless(acc.can_edit_matrix_rows)
-    area = get_in_org(Area, acc, pk=area_id)
-    step = -1 if request.POST.get("direction") == "up" else 1
-    if services.move_area(area, step):
-        messages.success(request, _("Area “%(name)s” moved.") % {"name": area.name})
-    else:
-        messages.info(request, _("“%(name)s” is already at the edge.") % {"name": area.name})
-    return redirect("roles:area-list", org=acc.org.slug)

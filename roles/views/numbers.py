@@ -16,9 +16,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import charts
+from .. import charts, tree
 from .. import numbers as rules
-from ..access import ADMIN, MANAGER, deny_unless, get_in_org, id_param, org_view, subtree_ids
+from ..access import ADMIN, MANAGER, deny_unless, get_in_org, id_param, org_view
 from ..forms.numbers import KPISettingsForm, NumbersImportForm
 from ..interchange import numbers as interchange
 from ..models import KPI, Assignment, Function, Person
@@ -195,7 +195,7 @@ def _stored(org, kpi, person, period):
 
 def function_subtree(org, function):
     parent_of = dict(Function.objects.for_org(org).values_list("id", "parent_id"))
-    return subtree_ids(parent_of, [function.id])
+    return tree.descendants(parent_of, [function.id])
 
 
 @require_safe
@@ -247,7 +247,7 @@ def scorecard_tables(acc, request, per_page=None):
     function = next((fn for fn in functions if fn.id == chosen), None)
     ids = None
     if function is not None:
-        ids = subtree_ids({fn.id: fn.parent_id for fn in functions}, [function.id])
+        ids = tree.descendants({fn.id: fn.parent_id for fn in functions}, [function.id])
     kpis, page = services.kpis_of(acc.org, ids), None
     if per_page:
         page = Paginator(kpis, per_page).get_page(request.GET.get("page"))

@@ -4,12 +4,15 @@ deactivating people."""
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from .. import audit, mail
 from ..access import deny_unless, get_in_org, org_view
 from ..forms.people import PeopleFilterForm, PersonAddForm, PersonEditForm
-from ..models import Assignment, Person
+from ..models import Assignment, AuditEvent, Person
 from ..services import people as services
 
 
@@ -88,6 +91,7 @@ def person_detail(request, person_id):
             "is_me": person.id == acc.person.id,
             "can_edit": acc.is_admin,
             "can_invite": can_invite(acc, person) and person.active,
+            "invitation": services.last_invitation(person),
             "nav": "people",
         },
     )
@@ -131,6 +135,9 @@ def person_edit(request, person_id):
     form = PersonEditForm(request.POST or None, instance=person, org=acc.org)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        old_access = (
+            Person.objects.for_org(acc.org).values_list("access", flat=True).get(pk=person.pk)
+        )
         try:
             with transaction.atomic():
                 services.update_person(
@@ -141,6 +148,13 @@ def person_edit(request, person_id):
         except IntegrityError:
             form.add_error("email", _("That email already belongs to someone here."))
         else:
+            if old_access != data["access"]:
+                audit.record(
+                    AuditEvent.ACCESS_CHANGED,
+                    request,
+                    org=acc.org,
+                    detail=f"{data['name']}: {old_access} → {data['access']}",
+                )
             messages.success(request, _("%(name)s saved.") % {"name": data["name"]})
             if person.id == acc.person.id and not data["active"]:
                 return redirect("roles:home")
@@ -152,12 +166,36 @@ def person_edit(request, person_id):
 
 def invite(request, person):
     try:
-        user = services.invite_person(request, person)
+        invitation = services.invite_person(request, person)
     except services.InviteRefused as refused:
         messages.error(request, str(refused))
         return False
-    messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
+    if invitation is None:
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": person.email})
+    else:
+        messages.success(
+            request,
+            _(
+                "%(email)s already has a login: they join when they accept the invitation "
+                "after signing in. It is open until %(date)s."
+            )
+            % {"email": person.email, "date": date_format(localtime(invitation.expires))},
+        )
     return True
+
+
+@require_POST
+@org_view("manager")
+def person_invite_retry(request, person_id):
+    """Try the person's undelivered invitation again at once."""
+    acc = request.access
+    person = get_in_org(Person, acc, pk=person_id)
+    deny_unless(can_invite(acc, person))
+    email = services.last_invitation(person)
+    if email is not None and email.state != email.SENT:
+        mail.retry_now(email)
+        messages.info(request, _("Trying to deliver the invitation again."))
+    return redirect("roles:person-detail", org=acc.org.slug, person_id=person.id)
 
 
 @require_POST

@@ -78,8 +78,8 @@ def import_file(name):
 
 def sign_in(page, email, password=PASSWORD, next_url=None):
     """Sign in through the form, as a person would."""
-    page.goto(reverse("login") + (f"?next={next_url}" if next_url else ""))
-    page.locator("input[name=username]").fill(email)
+    page.goto(reverse("account_login") + (f"?next={next_url}" if next_url else ""))
+    page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(password)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
@@ -167,7 +167,7 @@ def _cell_query(org):
 
 CEO, MANAGER, STAFF = "vd@nordisk.example", "saljchef@nordisk.example", "saljare@nordisk.example"
 MAIN_PAGES = [
-    Page("sign-in", "login", None),
+    Page("sign-in", "account_login", None),
     Page("map", "roles:org-map", CEO),
     Page("function", "roles:function-detail", MANAGER, _sales),
     Page("hat", "roles:hat-detail", STAFF, _seller),
@@ -183,8 +183,11 @@ MAIN_PAGES = [
     Page("forbidden", "roles:hat-edit", STAFF, _seller, status=403),
 ]
 MORE_PAGES = [
-    Page("password-reset", "password_reset", None),
-    Page("password-change", "password_change", STAFF),
+    Page("password-reset", "account_reset_password", None),
+    Page("password-change", "account_change_password", STAFF),
+    Page("two-factor", "mfa_index", STAFF),
+    Page("sessions", "usersessions_list", STAFF),
+    Page("audit", "roles:audit", CEO),
     Page("revisions", "roles:hat-revisions", MANAGER, _seller),
     Page("person", "roles:person-detail", CEO, _get("Person", name="Sara Nilsson")),
     Page("task", "roles:task-detail", CEO, _get("Task", name="Reklamationer")),
@@ -198,4 +201,6 @@ MORE_PAGES = [
     Page("new-hat", "roles:hat-create", MANAGER, _sales),
     Page("new-task", "roles:task-create", CEO),
     Page("new-person", "roles:person-create", CEO),
+    Page("handbook", "roles:handbook-pdf", CEO),
+    Page("jobs", "roles:jobs", CEO),
 ]

@@ -2,7 +2,9 @@
 browser, as people would. A journey whose page or file is missing fails."""
 
 import re
+import time
 
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.urls import get_resolver, reverse
 from playwright.sync_api import expect
 
@@ -50,11 +52,30 @@ def test_sign_in_with_any_case_wrong_password_and_sign_out(page):
 def test_sign_in_returns_to_the_page_asked_for(page):
     target = reverse("roles:org-map", kwargs={"org": "nordisk"})
     page.goto(target)
-    page.locator("input[name=username]").fill("saljare@nordisk.example")
+    page.locator("input[name=login]").fill("saljare@nordisk.example")
     page.locator("input[name=password]").fill(PASSWORD)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
     assert page.url.endswith(target)
+
+
+def test_sign_in_with_an_authenticator_app(page):
+    """Two-factor: the code an authenticator app would show, computed here from the
+    secret (RFC 6238: HMAC-SHA1 of the 30-second step)."""
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    TOTP.activate(m.User.objects.get(email="saljare@nordisk.example"), secret)
+    sign_in(page, "saljare@nordisk.example")
+    assert "/accounts/2fa/authenticate/" in page.url
+    page.locator("input[name=code]").fill("000000")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    assert "/accounts/2fa/authenticate/" in page.url  # a wrong code signs nobody in
+    step = int(time.time()) // 30
+    page.locator("input[name=code]").fill(format_hotp_value(hotp_value(secret, step)))
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    assert page.url.endswith(reverse("roles:org-map", kwargs={"org": "nordisk"}))
+    assert m.AuditEvent.objects.filter(kind="sign_in", actor="saljare@nordisk.example").exists()
 
 
 # --- 6 language -----------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from roles.models import (
     User,
 )
 from roles.services import hats as services
-from roles.services import task_status
 
 # (key, name, email or None, access)
 PEOPLE = [
@@ -410,7 +409,7 @@ def build_nordisk():
                 Responsibility(org=org, task=task, hat=hats[hat], letter=c) for c in written
             ]
     Responsibility.objects.bulk_create(letters)
-    task_status.refresh_org(org)
+    Task.objects.for_org(org).refresh_status()
 
     author = people["erik"]
     for hat in hats.values():
@@ -453,5 +452,5 @@ def build_annat():
             Responsibility(org=org, task=task, hat=seller, letter="R"),
         ]
     )
-    task_status.refresh_org(org)
+    Task.objects.for_org(org).refresh_status()
     return org

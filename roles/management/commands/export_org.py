@@ -4,8 +4,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from roles import audit
 from roles.interchange.backup import export_org
-from roles.models import Organisation
+from roles.models import AuditEvent, Organisation
 
 
 class Command(BaseCommand):
@@ -19,3 +20,4 @@ class Command(BaseCommand):
         if org is None:
             raise CommandError(f"No organisation with slug {opts['org']!r}.")
         self.stdout.write(json.dumps(export_org(org), ensure_ascii=False, indent=1))
+        audit.record(AuditEvent.EXPORT, org=org, actor="manage.py export_org", detail="backup")

@@ -6,10 +6,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from roles import audit
 from roles.interchange import importer
 from roles.interchange.reader import MAX_BYTES, SheetError, read_sheet
 from roles.interchange.reader import norm as name_key
-from roles.models import Function, Organisation
+from roles.models import AuditEvent, Function, Organisation
 
 
 class Command(BaseCommand):
@@ -52,6 +53,10 @@ class Command(BaseCommand):
         plan = importer.plan(org, sheet, function)
         try:
             summary = importer.apply(plan) if opts["apply"] else plan.summary()
+            if opts["apply"]:
+                audit.record(
+                    AuditEvent.IMPORT, org=org, actor="manage.py import_matrix", detail=opts["file"]
+                )
         except DatabaseError as exc:
             raise CommandError(f"Nothing was imported: {exc}") from exc
         if opts["format"] == "json":

@@ -6,7 +6,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from roles import audit
 from roles.interchange.backup import BackupError, import_org
+from roles.models import AuditEvent
 
 
 class Command(BaseCommand):
@@ -33,4 +35,5 @@ class Command(BaseCommand):
             org = import_org(document, slug=opts["slug"] or None, replace=opts["replace"])
         except (BackupError, KeyError, TypeError, DatabaseError) as exc:
             raise CommandError(f"Nothing was imported: {exc}") from exc
+        audit.record(AuditEvent.IMPORT, org=org, actor="manage.py import_org", detail="backup")
         self.stdout.write(f"Imported organisation {org.name!r} as {org.slug!r}.")

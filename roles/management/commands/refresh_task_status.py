@@ -5,8 +5,7 @@ were changed outside the app."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from roles.models import Organisation
-from roles.services import task_status
+from roles.models import Organisation, Task
 
 
 class Command(BaseCommand):
@@ -23,6 +22,7 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"No organisation {', '.join(sorted(missing))}.")
         for org in orgs:
-            wrong = task_status.mismatches(org)
-            task_status.refresh_org(org)
+            tasks = Task.objects.for_org(org)
+            wrong = tasks.status_mismatches()
+            tasks.refresh_status()
             self.stdout.write(f"{org.slug}: {len(wrong)} task(s) recounted")

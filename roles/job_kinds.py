@@ -1,0 +1,54 @@
+"""What each kind of job does, given the Job row and a progress callback.
+
+Each runner returns the keyword arguments of `jobs.finish`: a result file
+(`content`, `filename`) or `data`. Runners read the organisation's data as it is
+when they run; the request that started them only checked access."""
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from .interchange import backup, exporter, handbook
+from .models import Function, Job
+
+
+def run_handbook(job, progress):
+    function = None
+    if job.params.get("function"):
+        function = Function.objects.for_org(job.org).filter(pk=job.params["function"]).first()
+    content = handbook.render_pdf_in_parts(job.org, function, progress, size=handbook.PART_HATS)
+    suffix = f"-{function.pk}" if function else ""
+    return {"content": content, "filename": f"{job.org.slug}-handbook{suffix}.pdf"}
+
+
+def _matrix(job, progress):
+    progress(0, 2, force=True)
+    filters = exporter.parse_filters(job.org, job.params.get("filters") or {})
+    matrix = exporter.build(job.org, filters)
+    progress(1, 2, force=True)
+    return matrix
+
+
+def run_xlsx(job, progress):
+    content = exporter.to_xlsx(_matrix(job, progress))
+    return {"content": content, "filename": f"{job.org.slug}-matrix.xlsx"}
+
+
+def run_csv(job, progress):
+    content = exporter.to_csv(_matrix(job, progress), delimiter=job.params.get("delimiter", ","))
+    return {"content": content, "filename": f"{job.org.slug}-matrix.csv"}
+
+
+def run_backup(job, progress):
+    progress(0, 1, force=True)
+    document = backup.export_org(job.org)
+    content = json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
+    return {"content": content.encode("utf-8"), "filename": f"{job.org.slug}-backup.json"}
+
+
+RUNNERS = {
+    Job.HANDBOOK: run_handbook,
+    Job.XLSX: run_xlsx,
+    Job.CSV: run_csv,
+    Job.BACKUP: run_backup,
+}
