@@ -8,11 +8,13 @@ hundreds of thousands of times. That check is skipped deliberately; every row
 is built here from this organisation's own objects, so no link can cross.
 """
 
+import datetime
 import random
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.utils import timezone
 
 from roles import raci
 from roles.models import (
@@ -24,12 +26,14 @@ from roles.models import (
     Function,
     Hat,
     HatRevision,
+    KPIValue,
     Organisation,
     Person,
     Responsibility,
     Task,
     User,
 )
+from roles.numbers import period_start
 
 # (people, functions, hats, tasks)
 SIZES = {
@@ -441,8 +445,28 @@ def generate_org(
 
     kpis, checklist = [], []
     for h in hat_objs:
-        kpis.append(KPI(hat=h, name="Ordervärde", target="2 MSEK", unit="SEK", period="kvartal"))
-        kpis.append(KPI(hat=h, name="Kundnöjdhet", target="8", unit="NKI", period="år"))
+        kpis.append(
+            KPI(
+                hat=h,
+                name="Ordervärde",
+                target="150 000",
+                unit="SEK",
+                period="vecka",
+                value_kind="amount",
+                goal=150_000,
+            )
+        )
+        kpis.append(
+            KPI(
+                hat=h,
+                name="Kundnöjdhet",
+                target="80",
+                unit="%",
+                period="vecka",
+                value_kind="percent",
+                goal=80,
+            )
+        )
         checklist.append(ChecklistItem(hat=h, text="Gå igenom prislistan", position=0))
         checklist.append(ChecklistItem(hat=h, text="Lär dig CRM-systemet", position=1))
     bulk(KPI, kpis)
@@ -579,7 +603,42 @@ def generate_org(
         if a.person is member or rnd.random() < 0.75:
             acks.append(Acknowledgement(org=org, person=a.person, hat=a.hat, revision=rev))
     bulk(Acknowledgement, acks)
+    add_numbers(org, kpis, assignments, rnd)
     return org
+
+
+def add_numbers(org, kpis, assignments, rnd, weeks=52):
+    """A value per KPI, wearer and week for the last `weeks` weeks (about a
+    million at XL), written in batches so that memory stays flat."""
+    this = period_start(timezone.localdate())
+    periods = [this - datetime.timedelta(days=7 * i) for i in range(weeks)]
+    wearers = {}
+    for a in assignments:
+        wearers.setdefault(a.hat.pk, []).append(a.person.pk)
+    rows = []
+    for kpi in kpis:
+        amount = kpi.value_kind == "amount"
+        for person_id in wearers.get(kpi.hat.pk, ()):
+            level = rnd.uniform(0.7, 1.3)
+            for period in periods:
+                if amount:
+                    value = int(150_000 * level * rnd.uniform(0.7, 1.3)) // 1000 * 1000
+                else:
+                    value = min(100, int(80 * level * rnd.uniform(0.85, 1.15)))
+                rows.append(
+                    KPIValue(
+                        org=org,
+                        kpi_id=kpi.pk,
+                        person_id=person_id,
+                        period=period,
+                        value=value,
+                        author_id=person_id,
+                    )
+                )
+            if len(rows) >= 20_000:
+                bulk(KPIValue, rows, batch_size=5_000)
+                rows = []
+    bulk(KPIValue, rows, batch_size=5_000)
 
 
 def bulk(model, objs, batch_size=BATCH):

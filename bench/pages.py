@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from bench.generate import logins
-from roles.models import Function, Hat, Person
+from roles.models import KPI, Function, Hat, Person
 
 # (label, url names to try, who asks, object the URL takes, query string, requests or None).
 # Every page docs/ARCHITECTURE.md lists ("Pages"), bar Django's own admin; the health checks are
@@ -22,6 +22,9 @@ PAGES = [
     ("hat-edit", ["roles:hat-edit"], "manager", "hat", "", None),
     ("hat-revisions", ["roles:hat-revisions"], "member", "hat", "", None),
     ("me", ["roles:me"], "member", None, "", None),
+    ("scorecard", ["roles:scorecard"], "admin", None, "", None),
+    ("scorecard-function", ["roles:scorecard"], "manager", None, "?function={function}", None),
+    ("kpi-graph", ["roles:kpi-graph"], "member", "kpi", "?n=52", None),
     ("matrix-function", ["roles:matrix"], "manager", None, "?function={function}", None),
     ("matrix-page", ["roles:matrix"], "admin", None, "", None),
     ("people", ["roles:people"], "admin", None, "", None),
@@ -32,7 +35,7 @@ PAGES = [
 # organisation straight to it.
 STATUS = {"home": 302}
 # Spellings of the id kwarg a detail URL may take.
-ID_KWARGS = ("pk", "id", "hat", "function", "hat_id", "function_id")
+ID_KWARGS = ("pk", "id", "hat", "function", "hat_id", "function_id", "kpi_id")
 
 
 def find_url(names, slug, obj_id=None):
@@ -72,11 +75,13 @@ def people_of(slug):
 
 
 def objects_of(people):
-    """Ids the detail pages are measured on: the manager's function, the member's hat."""
+    """Ids the detail pages are measured on: the manager's function, the
+    member's hat and its first KPI."""
     manager, member = people["manager"], people["member"]
     function = Function.objects.for_org(manager.org).filter(head=manager).order_by("id").first()
     hat = Hat.objects.for_org(member.org).filter(assignments__person=member).first()
-    return {"function": function.id, "hat": hat.id}
+    kpi = KPI.objects.filter(hat=hat).order_by("position", "id").first()
+    return {"function": function.id, "hat": hat.id, "kpi": kpi.id if kpi else None}
 
 
 def page_urls(slug, people=None):

@@ -99,6 +99,54 @@ def timed(client, url, n, floor=None, status=200):
     return len(queries), times, size, floor_times
 
 
+def measure_entry(people, slug, n, floor_url):
+    """The member saves this week's value of their hat's first KPI, n times
+    (alternating values, so every request writes), each paired with a floor
+    request."""
+    from roles.models import KPI
+    from roles.services.numbers import current
+
+    client, member = people["member"]
+    floor_client = people["member"][0]
+    kpi = KPI.objects.filter(hat__assignments__person=member, hat__assignments__ended=None)
+    kpi = kpi.order_by("position", "id").first()
+    url = reverse("roles:number-enter", kwargs={"org": slug})
+    data = {"kpi": kpi.id, "person": member.id, "period": current(member.org).isoformat()}
+    headers = {"HX-Request": "true"}
+    queries = []
+
+    def count(execute, sql, *args):
+        queries.append(sql)
+        return execute(sql, *args)
+
+    client.post(url, data | {"value": "1"}, headers=headers)  # warm
+    with connection.execute_wrapper(count):
+        response = client.post(url, data | {"value": "2"}, headers=headers)
+    if response.status_code != 200 or b"is-invalid" in response.content:
+        raise RuntimeError(f"{url} refused the value ({response.status_code})")
+    times, floor_times = [], []
+    for i in range(n):
+        started = time.perf_counter()
+        client.post(url, data | {"value": str(10 + i)}, headers=headers)
+        times.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        body(floor_client.get(floor_url))
+        floor_times.append((time.perf_counter() - started) * 1000)
+    row = {
+        "page": "enter-value",
+        "url": url,
+        "requests": n,
+        "queries": len(queries),
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(p95(times), 2),
+        "floor_ms": round(statistics.median(floor_times), 3),
+        "cpu_ms": None,
+        "bytes": len(response.content),
+    }
+    row["ratio"] = round(row["median_ms"] / row["floor_ms"], 2)
+    return row
+
+
 def p95(times):
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -229,7 +277,8 @@ def verdicts(results, sizes):
     """[(target, PASS|FAIL|SKIP, detail)]"""
     out = []
     rows = {(p["page"], p["size"]): p for p in results["pages"] if "median_ms" in p}
-    pages = sorted({p for p, _ in rows}, key=[x[0] for x in PAGES].index)
+    order = [x[0] for x in PAGES] + ["enter-value"]
+    pages = sorted({p for p, _ in rows}, key=order.index)
     small, large = sizes[0], sizes[-1]
 
     def add(name, ok, detail):
@@ -248,6 +297,14 @@ def verdicts(results, sizes):
             r = rows.get((page, size))
             if r:
                 add(f"{page} {size} ≤ 5× floor", r["ratio"] <= 5, f"{r['ratio']:.1f}×")
+    for page in ("scorecard", "scorecard-function", "kpi-graph", "me"):
+        r = rows.get((page, "XL"))
+        if r:
+            add(f"{page} XL ≤ 25× floor", r["ratio"] <= 25, f"{r['ratio']:.1f}×")
+    for size in sizes:
+        r = rows.get(("enter-value", size))
+        if r:
+            add(f"enter-value {size} ≤ 3× floor", r["ratio"] <= 3, f"{r['ratio']:.1f}×")
     for page in ("matrix-function", "matrix-page"):
         for size in sizes:
             r = rows.get((page, size))
@@ -396,6 +453,15 @@ def main():
                 row["cpu_ratio"] = round(timed.cpu_ms / timed.floor_cpu_ms, 2)
             results["pages"].append(row)
             print(f"  {label:16} {queries:3} q  {row['median_ms']:9.1f} ms  {nbytes:9} B")
+
+        try:
+            row = measure_entry(people, slug, args.requests, floor_url)
+        except Exception as exc:  # a broken page is a result, not a crash
+            row = {"page": "enter-value", "error": repr(exc)[:300]}
+            print(f"  {'enter-value':16} ERROR {exc!r:.120}")
+        else:
+            print(f"  {'enter-value':16} {row['queries']:3} q  {row['median_ms']:9.1f} ms")
+        results["pages"].append(row | {"size": size})
 
         # Partial results after each size, in case a long run is cut short.
         args.out.write_text(json.dumps(results | {"partial": True}, indent=2) + "\n")

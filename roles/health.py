@@ -66,6 +66,7 @@ class Thresholds:
     max_accountable: int = 12
     max_hats: int = 4
     overload_share: int = 100
+    kpi_off_target_periods: int = 3
 
 
 @dataclass
@@ -81,6 +82,7 @@ class OrgData:
     cells: list | None = field(default_factory=list)
     acks: set = field(default_factory=set)  # (person_id, hat_id): confirmed current revision
     thresholds: Thresholds = field(default_factory=Thresholds)
+    kpis: list = field(default_factory=list)  # services.numbers.KPIHealth
 
 
 class Index:
@@ -286,6 +288,8 @@ LABELS = {
     "hat_confirmed": _("Every wearer has confirmed the current revision of each hat they wear"),
     "overload": _("Nobody is overloaded"),
     "no_loops": _("No function is below itself and no hat reports to itself"),
+    "kpi_reported": _("Every KPI is reported for the last period by everyone wearing its hat"),
+    "kpi_on_target": _("No KPI is off target several periods in a row"),
 }
 
 
@@ -591,6 +595,37 @@ def check_no_loops(data, index=None, limit=None):
     return _counted("no_loops", total, len(failing), offenders, limit)
 
 
+def _kpis_worn(data):
+    """(KPIs of hats someone wears, {hat id: its wearers}, {hat id: title})."""
+    wearers = {}
+    for w in data.wears:
+        wearers.setdefault(w.hat_id, set()).add(w.person_id)
+    titles = {h.id: h.title for h in data.hats}
+    return [k for k in data.kpis if k.hat_id in wearers], wearers, titles
+
+
+def check_kpi_reported(data, index=None, limit=None):
+    kpis, wearers, titles = _kpis_worn(data)
+    failing = [k for k in kpis if k.reported < len(wearers[k.hat_id])]
+    offenders = [
+        Offender("kpi", k.id, f"{k.name} ({titles.get(k.hat_id, '')})")
+        for k in _first(failing, limit)
+    ]
+    return _counted("kpi_reported", len(kpis), len(failing), offenders, limit)
+
+
+def check_kpi_on_target(data, index=None, limit=None):
+    kpis, _wearers, titles = _kpis_worn(data)
+    kpis = [k for k in kpis if k.has_goal]
+    runs = max(1, data.thresholds.kpi_off_target_periods)
+    failing = [k for k in kpis if k.off_run >= runs]
+    offenders = [
+        Offender("kpi", k.id, f"{k.name} ({titles.get(k.hat_id, '')})")
+        for k in _first(failing, limit)
+    ]
+    return _counted("kpi_on_target", len(kpis), len(failing), offenders, limit)
+
+
 CHECKS = (
     check_function_hats,
     check_person_hats,
@@ -600,6 +635,8 @@ CHECKS = (
     check_hat_confirmed,
     check_overload,
     check_no_loops,
+    check_kpi_reported,
+    check_kpi_on_target,
 )
 
 
@@ -620,11 +657,12 @@ def _rows(row_type, queryset):
 
 
 def load(org, tasks=True):
-    """The organisation's OrgData. Seven queries, whatever the size.
+    """The organisation's OrgData. Ten queries, whatever the size.
     `tasks=False`: without the tasks and their letters (the largest part, which
     only the checks read; they are None then, so no check can run on it by
-    mistake); five queries."""
+    mistake); two queries fewer."""
     from .models import Acknowledgement, Assignment, Function, Hat, Person, Responsibility, Task
+    from .services import numbers
 
     functions = _rows(
         FunctionData,
@@ -664,8 +702,11 @@ def load(org, tasks=True):
             .order_by()
             .values_list("person_id", "hat_id")
         ),
-        thresholds=Thresholds(org.max_accountable, org.max_hats, org.overload_share),
+        thresholds=Thresholds(
+            org.max_accountable, org.max_hats, org.overload_share, org.kpi_off_target_periods
+        ),
     )
+    data.kpis = numbers.kpi_health(org)
     if not tasks:
         data.tasks = data.cells = None
         return data

@@ -7,6 +7,9 @@ from django.urls import NoReverseMatch, reverse
 NAV = {
     "map": "roles:org-map",
     "me": "roles:me",
+    "scorecard": "roles:scorecard",
+    "scorecard_xlsx": "roles:scorecard-xlsx",
+    "numbers_import": "roles:numbers-import",
     "people": "roles:people",
     "matrix": "roles:matrix",
     "import": "roles:matrix-import",

@@ -14,6 +14,7 @@ from .views import (
     jobs,
     map,
     me,
+    numbers,
     people,
     tasks,
 )
@@ -68,6 +69,15 @@ org_patterns = [
     # my hats
     path("me/", me.me, name="me"),
     path("me/hats/<id:hat_id>/acknowledge/", me.me_acknowledge, name="me-acknowledge"),
+    # weekly numbers
+    path("numbers/enter/", numbers.number_enter, name="number-enter"),
+    path("scorecard/", numbers.scorecard, name="scorecard"),
+    path("scorecard.xlsx", numbers.scorecard_xlsx, name="scorecard-xlsx"),
+    path("numbers/import/", numbers.numbers_import, name="numbers-import"),
+    path("numbers/import/apply/", numbers.numbers_import_apply, name="numbers-import-apply"),
+    path("functions/<id:function_id>/numbers/", numbers.team_numbers, name="team-numbers"),
+    path("kpis/<id:kpi_id>/", numbers.kpi_graph, name="kpi-graph"),
+    path("kpis/<id:kpi_id>/edit/", numbers.kpi_settings, name="kpi-settings"),
     # matrix
     path("matrix/", matrix_views.matrix, name="matrix"),
     path("matrix/cell/", matrix_views.matrix_cell, name="matrix-cell"),

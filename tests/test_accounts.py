@@ -344,7 +344,14 @@ def test_an_organisation_can_require_two_factor(world, django_capture_on_commit_
 
 def test_the_requirement_is_an_admin_setting(world, as_admin, as_manager):
     target = reverse("roles:org-settings", kwargs={"org": world.org.slug})
-    data = {"max_accountable": 12, "max_hats": 4, "overload_share": 100}
+    data = {
+        "max_accountable": 12,
+        "max_hats": 4,
+        "overload_share": 100,
+        "week_ends": 6,
+        "kpi_grace_days": 1,
+        "kpi_off_target_periods": 3,
+    }
     assert as_manager.post(target, {**data, "require_two_factor": "on"}).status_code == 403
     as_admin.post(target, {**data, "require_two_factor": "on"})
     world.org.refresh_from_db()

@@ -45,6 +45,8 @@ def test_tidy_organisation_scores_full():
         "hat_confirmed",
         "overload",
         "no_loops",
+        "kpi_reported",
+        "kpi_on_target",
     ]
     assert all(c.ok for c in result.checks)
     assert result.score == 1.0
@@ -179,7 +181,7 @@ def offender_labels(result, key, group=None):
 
 
 def test_every_planted_gap_of_the_demo_shows_in_its_check(nordisk, django_assert_max_num_queries):
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(10):
         data = hc.load(nordisk)
     result = hc.evaluate(data)
     assert offender_labels(result, "function_hats") == ["Kundservice"]

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from roles import health as hc
 from roles import raci
 from roles.health import FunctionData, HatData, OrgData, PersonData, TaskData, Thresholds, WearData
+from roles.services.numbers import KPIHealth
 
 FUNCTIONS = range(1, 6)
 PEOPLE = range(10, 20)
@@ -71,10 +72,27 @@ def organisations(draw):
             st.lists(st.tuples(some_task, some_hat, st.sampled_from(raci.LETTERS)), max_size=24)
         )
     thresholds = Thresholds(
-        draw(st.integers(0, 3)), draw(st.integers(0, 2)), draw(st.sampled_from([0, 50, 100]))
+        draw(st.integers(0, 3)),
+        draw(st.integers(0, 2)),
+        draw(st.sampled_from([0, 50, 100])),
+        draw(st.integers(0, 3)),
     )
     tasks = [TaskData(t, f"Task {t}") for t in task_ids]
-    return OrgData(functions, people, hats, wears, tasks, cells, acks, thresholds)
+    kpis = []
+    if hat_ids and person_ids:
+        kpis = [
+            KPIHealth(
+                500 + i,
+                f"KPI {i}",
+                draw(some_hat),
+                draw(st.booleans()),
+                draw(st.sampled_from(["on", "off", "missing", "none"])),
+                draw(st.integers(0, 3)),
+                draw(st.integers(0, 4)),
+            )
+            for i in range(draw(st.integers(0, 4)))
+        ]
+    return OrgData(functions, people, hats, wears, tasks, cells, acks, thresholds, kpis)
 
 
 # The rules, read plainly -------------------------------------------------------
@@ -173,6 +191,18 @@ def expected(data):
     failing = expected_overloaded(data)
     out["overload"] = [("person", p, "", p) for p, _r in failing], len(active)
 
+    # A KPI of a worn hat is reported when each of its wearers has a value (counted), and
+    # failing on target when off for the set number of periods in a row.
+    wearers = defaultdict(set)
+    for w in data.wears:
+        wearers[w.hat_id].add(w.person_id)
+    worn = [k for k in data.kpis if k.hat_id in wearers]
+    missing = [k for k in worn if k.reported < len(wearers[k.hat_id])]
+    out["kpi_reported"] = [("kpi", k.id, "", None) for k in missing], len(worn)
+    judged = [k for k in worn if k.has_goal]
+    runs = max(1, data.thresholds.kpi_off_target_periods)
+    off = [k for k in judged if k.off_run >= runs]
+    out["kpi_on_target"] = [("kpi", k.id, "", None) for k in off], len(judged)
     parent_of = {f.id: f.parent_id for f in data.functions}
     boss_of = {h.id: h.reports_to_id for h in data.hats}
     out["no_loops"] = (

@@ -203,11 +203,25 @@ def test_settings_only_for_admins(world, as_member, as_manager, as_admin):
 def test_admin_changes_thresholds(world, as_admin):
     target = url("roles:org-settings", world.org)
     response = as_admin.post(
-        target, {"max_accountable": 3, "max_hats": 2, "overload_share": 120}, follow=True
+        target,
+        {
+            "max_accountable": 3,
+            "max_hats": 2,
+            "overload_share": 120,
+            "week_ends": 4,
+            "kpi_grace_days": 0,
+            "kpi_off_target_periods": 2,
+        },
+        follow=True,
     )
     assert response.redirect_chain[-1][0] == target
     world.org.refresh_from_db()
     assert (world.org.max_accountable, world.org.max_hats, world.org.overload_share) == (3, 2, 120)
+    assert (world.org.week_ends, world.org.kpi_grace_days, world.org.kpi_off_target_periods) == (
+        4,
+        0,
+        2,
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
-"""The organisation's settings: the thresholds of the hatting health checks, and
-whether everyone must sign in with two-factor."""
+"""The organisation's settings: the thresholds of the hatting health checks, the
+calendar of the weekly numbers, and whether everyone must sign in with two-factor."""
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -8,13 +8,30 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Organisation
 
 # Sane upper bounds: beyond these a threshold no longer flags anyone.
-MAXIMA = {"max_accountable": 500, "max_hats": 50, "overload_share": 500}
+MAXIMA = {
+    "max_accountable": 500,
+    "max_hats": 50,
+    "overload_share": 500,
+    "kpi_off_target_periods": 52,
+}
+# A minimum of 0: numbers due the day after their period.
+GRACE_MAX = 27
 
 
 class ThresholdsForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["max_accountable", "max_hats", "overload_share", "require_two_factor"]
+        fields = [
+            "max_accountable",
+            "max_hats",
+            "overload_share",
+            "week_ends",
+            "kpi_grace_days",
+            "kpi_off_target_periods",
+            "require_two_factor",
+        ]
+        # Seven days as radio buttons: a short, fixed choice.
+        widgets = {"week_ends": forms.RadioSelect}
         help_texts = {
             "max_accountable": _(
                 "A person accountable (A) for more tasks than this is overloaded."
@@ -22,6 +39,13 @@ class ThresholdsForm(forms.ModelForm):
             "max_hats": _("A person wearing more hats than this is overloaded."),
             "overload_share": _(
                 "A person whose shares of time add up to more than this (in %) is overloaded."
+            ),
+            "week_ends": _("Weekly numbers are for the week that ends on this day."),
+            "kpi_grace_days": _(
+                "A period's numbers count as missing this many days after it ended."
+            ),
+            "kpi_off_target_periods": _(
+                "A KPI off target this many periods in a row fails its health check."
             ),
         }
 
@@ -34,3 +58,8 @@ class ThresholdsForm(forms.ModelForm):
             f.min_value, f.max_value = 1, top
             f.validators += [MinValueValidator(1), MaxValueValidator(top)]
             f.widget.attrs.update({"min": 1, "max": top})
+        grace = self.fields["kpi_grace_days"]
+        grace.required = True
+        grace.min_value, grace.max_value = 0, GRACE_MAX
+        grace.validators += [MinValueValidator(0), MaxValueValidator(GRACE_MAX)]
+        grace.widget.attrs.update({"min": 0, "max": GRACE_MAX})

@@ -27,6 +27,9 @@ ORG_FIELDS = (
     "max_accountable",
     "max_hats",
     "overload_share",
+    "week_ends",
+    "kpi_grace_days",
+    "kpi_off_target_periods",
     "require_two_factor",
     "created",
 )

@@ -12,6 +12,7 @@ from .hats import (
     HatRevision,
 )
 from .jobs import Job, OutgoingEmail, WorkerBeat
+from .numbers import KPIValue, KPIValueChange
 from .organisation import Organisation, Person, User
 from .raci import (
     LETTERS,
@@ -42,6 +43,8 @@ __all__ = [
     "HealthSnapshot",
     "ImportMapping",
     "Job",
+    "KPIValue",
+    "KPIValueChange",
     "Organisation",
     "OrgOwned",
     "OutgoingEmail",

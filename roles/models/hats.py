@@ -71,6 +71,45 @@ class KPI(models.Model):
     unit = models.CharField(_("unit"), max_length=50, blank=True)
     period = models.CharField(_("period"), max_length=50, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
+    # What a number of this KPI is and how it is judged (see roles.numbers).
+    COUNT, AMOUNT, PERCENT, DURATION = "count", "amount", "percent", "duration"
+    KINDS = [
+        (COUNT, _("count")),
+        (AMOUNT, _("amount")),
+        (PERCENT, _("percent")),
+        (DURATION, _("duration (hours)")),
+    ]
+    HIGHER, LOWER, RANGE = "higher", "lower", "range"
+    DIRECTIONS = [
+        (HIGHER, _("higher is better")),
+        (LOWER, _("lower is better")),
+        (RANGE, _("within a range")),
+    ]
+    WEEKLY, MONTHLY = "weekly", "monthly"
+    FREQUENCIES = [(WEEKLY, _("weekly")), (MONTHLY, _("monthly"))]
+    SUM, AVERAGE = "sum", "average"
+    AGGREGATIONS = [
+        ("", _("as the kind suggests")),
+        (SUM, _("sum of the wearers")),
+        (AVERAGE, _("average of the wearers")),
+    ]
+    value_kind = models.CharField(_("kind"), max_length=10, choices=KINDS, default=COUNT)
+    direction = models.CharField(_("direction"), max_length=10, choices=DIRECTIONS, default=HIGHER)
+    frequency = models.CharField(_("frequency"), max_length=10, choices=FREQUENCIES, default=WEEKLY)
+    aggregation = models.CharField(
+        _("hat figure"), max_length=10, choices=AGGREGATIONS, default="", blank=True
+    )
+    goal = models.DecimalField(
+        _("target value"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("The number to reach; the lower end of the range for a range."),
+    )
+    goal_high = models.DecimalField(
+        _("upper end of the range"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -79,6 +118,13 @@ class KPI(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def aggregated_by(self):
+        """How the hat's figure is formed from its wearers' values."""
+        if self.aggregation:
+            return self.aggregation
+        return self.AVERAGE if self.value_kind in (self.PERCENT, self.DURATION) else self.SUM
 
 
 class ChecklistItem(models.Model):

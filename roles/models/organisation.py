@@ -75,6 +75,22 @@ class Organisation(models.Model):
     overload_share = models.PositiveSmallIntegerField(
         _("total share (%) above which a person is overloaded"), default=100
     )
+    WEEKDAYS = [
+        (0, _("Monday")),
+        (1, _("Tuesday")),
+        (2, _("Wednesday")),
+        (3, _("Thursday")),
+        (4, _("Friday")),
+        (5, _("Saturday")),
+        (6, _("Sunday")),
+    ]
+    week_ends = models.PositiveSmallIntegerField(_("the week ends on"), choices=WEEKDAYS, default=6)
+    kpi_grace_days = models.PositiveSmallIntegerField(
+        _("days after a period to report its numbers"), default=1
+    )
+    kpi_off_target_periods = models.PositiveSmallIntegerField(
+        _("periods in a row off target before a KPI is flagged"), default=3
+    )
     require_two_factor = models.BooleanField(
         _("require two-factor sign-in"),
         default=False,

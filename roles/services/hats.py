@@ -348,10 +348,10 @@ def save_hat(hat, values, version, author, kpis=None, checklist=None, base=None)
     if kpis is not None:
         old = kpi_rows(locked)
         if old != kpis:
-            locked.kpis.all().delete()
-            KPI.objects.bulk_create(
-                [KPI(hat=locked, position=i, **row) for i, row in enumerate(kpis)]
-            )
+            # Rows kept by name keep their numbers (see services.numbers).
+            from .numbers import replace_kpis
+
+            replace_kpis(locked, kpis)
             changes.append(
                 HatChange(
                     org_id=hat.org_id,

@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..revisions import LABELS, diff_snapshots
 from ..services import hats as service
+from . import numbers
 from .downloads import download
 
 HAT_QS = Hat.objects.select_related(
@@ -243,7 +244,12 @@ def hat_pdf(request, hat_id):
     sheet = hat_sheet(hat, history=0)
     html = render_to_string(
         "roles/hat_pdf.html",
-        {"sheet": sheet, "org": request.access.org, "printed": timezone.now()},
+        {
+            "sheet": sheet,
+            "org": request.access.org,
+            "printed": timezone.now(),
+            "graphs": numbers.hat_graphs(request.access.org, hat),
+        },
         request=request,
     )
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=pdf.url_fetcher())

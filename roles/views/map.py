@@ -18,6 +18,7 @@ from .. import health as hc
 from ..access import org_view
 from ..forms.org import ThresholdsForm
 from ..models import AuditEvent, HealthSnapshot
+from ..services import numbers
 
 TREND_DAYS = 90
 # Offenders listed per check before the list says "and N more" and links to
@@ -46,7 +47,13 @@ class MapLinks(links.Links):
             if check_key == "function_hats" and access.can_edit_function(o.id):
                 return self.new_hat(o.id)
             return self.function(o.id)
-        return {"hat": self.hat, "person": self.person, "task": self.task}[o.kind](o.id)
+        return {"hat": self.hat, "person": self.person, "task": self.task, "kpi": self.kpi}[o.kind](
+            o.id
+        )
+
+    def kpi(self, pk):
+        """A KPI is looked into on its graph."""
+        return self.url("roles:kpi-graph", "kpi_id", pk)
 
 
 # The chart -------------------------------------------------------------------
@@ -76,6 +83,8 @@ class FunctionBox:
     gaps: list = field(default_factory=list)
     new_hat_href: str | None = None
     below: int = 0  # functions under this box that the chart leaves to its page
+    kpis: tuple | None = None  # (KPIs on target this period, KPIs with a target)
+    scorecard_href: str | None = None
 
     @property
     def row(self):
@@ -400,7 +409,14 @@ def map_context(acc):
             if person_id == acc.person.id
         ]
     tree, cut = chart(data, index, links, acc)
-    context.update(tree=chart_rows(tree), chart_cut=cut)
+    rows = chart_rows(tree)
+    on_target = numbers.on_target_by_function(data.kpis, {h.id: h.function_id for h in data.hats})
+    scorecard = links.url("roles:scorecard")
+    for row in rows:
+        row.node.kpis = on_target.get(row.node.id)
+        if row.node.kpis and scorecard:
+            row.node.scorecard_href = f"{scorecard}?function={row.node.id}"
+    context.update(tree=rows, chart_cut=cut)
     return context
 
 

@@ -12,6 +12,7 @@ from ..access import org_view
 from ..models import Assignment
 from ..services import hats as hat_services
 from ..services import people as services
+from . import numbers
 
 
 @require_safe
@@ -19,12 +20,15 @@ from ..services import people as services
 def me(request):
     acc = request.access
     worn, duties = services.my_hats(acc.org, acc.person)
+    week = numbers.week_param(request, acc.org)
     return render(
         request,
         "roles/me.html",
         {
             "worn": worn,
             "duties": duties,
+            "numbers": numbers.my_numbers(acc.org, acc.person, [i.hat for i in worn], week),
+            **numbers.week_nav(acc.org, week),
             "person": acc.person,
             "nav": "me",
         },

@@ -155,6 +155,12 @@ _seller = _get("Hat", title="Säljare")
 _sales = _get("Function", name="Försäljning")
 
 
+def _meetings(org):
+    from roles.models import KPI
+
+    return KPI.objects.get(hat__org=org, name="Bokade möten")
+
+
 def _cell_query(org):
     return f"?task={_get('Task', name='Reklamationer')(org).pk}&hat={_seller(org).pk}"
 
@@ -170,6 +176,9 @@ MAIN_PAGES = [
     Page("my-hats", "roles:me", STAFF),
     Page("people", "roles:people", CEO),
     Page("import", "roles:matrix-import", CEO),
+    Page("scorecard", "roles:scorecard", CEO),
+    Page("team-numbers", "roles:team-numbers", MANAGER, _sales),
+    Page("kpi-graph", "roles:kpi-graph", STAFF, _meetings),
     Page("not-found", "roles:org-map", STAFF, status=404, org="annat"),
     Page("forbidden", "roles:hat-edit", STAFF, _seller, status=403),
 ]
@@ -185,6 +194,7 @@ MORE_PAGES = [
     Page("cell", "roles:matrix-cell", CEO, query=_cell_query),
     Page("workload", "roles:workload", CEO),
     Page("settings", "roles:org-settings", CEO),
+    Page("kpi-settings", "roles:kpi-settings", MANAGER, _meetings),
     Page("areas", "roles:area-list", CEO),
     Page("new-function", "roles:function-create", CEO),
     Page("function-editor", "roles:function-edit", MANAGER, _sales),

@@ -45,3 +45,15 @@ def test_screenshots(wide, demo):
     switch_language(page, LANGUAGE)
     page.goto(org_url("roles:me"))
     shoot(page, "my-hats")
+
+
+def test_number_screenshots(wide, demo):
+    page = wide
+    sales = m.Function.objects.for_org(demo.nordisk).get(name="Försäljning")
+    meetings = m.KPI.objects.get(hat__org=demo.nordisk, name="Kundmöten")
+    sign_in(page, "vd@nordisk.example")
+    switch_language(page, LANGUAGE)
+    page.goto(org_url("roles:scorecard") + f"?function={sales.id}")
+    shoot(page, "scorecard")
+    page.goto(org_url("roles:kpi-graph", obj=meetings) + "?n=26")
+    shoot(page, "kpi-graph")

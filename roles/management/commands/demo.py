@@ -6,6 +6,7 @@ import secrets
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from roles.demo_numbers import add_numbers
 from roles.models import (
     KPI,
     Area,
@@ -425,6 +426,7 @@ def build_nordisk():
     services.publish_hat(seller, author, "Lagt till CRM-hygien i checklistan.")
     for key in ("johan", "fredrik"):
         services.acknowledge(people[key], seller)
+    add_numbers(org)
     return org
 
 
