@@ -51,12 +51,14 @@ class NumbersImportForm(forms.Form):
                 % {"limit": MAX_BYTES // 1024 // 1024}
             )
         try:
-            grids, _kind = load_grids(upload.read(), upload.name)
+            grids = load_grids(upload.read(), upload.name)
+            # The first visible sheet (a hidden one is an old copy more often than not).
+            sheet = next((g for g in grids if not g.hidden), grids[0] if grids else None)
+            self.rows = sheet.load()[0] if sheet else []
         except SheetError as exc:
             raise forms.ValidationError(str(exc)) from None
         except Exception as exc:  # a file must never crash the page
             raise forms.ValidationError(
                 _("The file could not be read (%(error)s).") % {"error": type(exc).__name__}
             ) from None
-        self.rows = grids[0][1] if grids else []
         return upload
