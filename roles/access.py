@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from .auth import two_factor_ready
 from .links import Links
-from .models import Function, Person
+from .models import Function, Organisation, Person
 from .tree import descendants, headed_and_below_sql
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 ADMIN, MANAGER, MEMBER = Person.ADMIN, Person.MANAGER, Person.MEMBER
 RANK = {MEMBER: 0, MANAGER: 1, ADMIN: 2}
@@ -175,7 +177,14 @@ def org_view(level=MEMBER):
                 return redirect("mfa_index")
             if not access.at_least(level):
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            if request.method in SAFE_METHODS:
+                return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            finally:
+                # Any request that may have written raises the stamp that the
+                # organisation-wide caches (the map) are keyed by.
+                Organisation.touch(access.org.id)
 
         wrapper.org_level = level
         return wrapper

@@ -113,6 +113,16 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: ids (and so cache keys) are reused
+    from one test to the next on SQLite."""
+    from django.core.cache import cache  # noqa: PLC0415
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def english_by_default(request):
     """Tests read the English source text. The Swedish catalogue, Swedish as the
     default language and the language switch have tests of their own

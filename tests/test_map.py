@@ -4,6 +4,8 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -97,7 +99,9 @@ def test_every_planted_gap_shows_with_a_working_link(nordisk, as_ceo):
         assert response.status_code == 200, href
 
 
-def test_fixing_a_gap_raises_the_score_on_the_map(nordisk, as_ceo):
+def test_fixing_a_gap_raises_the_score_on_the_map(
+    nordisk, as_ceo, django_capture_on_commit_callbacks
+):
     def score():
         html = as_ceo.get(url("roles:org-map", nordisk)).text
         return int(re.search(r'map-score-number">(\d+) %', html).group(1))
@@ -105,8 +109,35 @@ def test_fixing_a_gap_raises_the_score_on_the_map(nordisk, as_ceo):
     before = score()
     task = m.Task.objects.for_org(nordisk).get(name="Reklamationer")
     boss = m.Hat.objects.for_org(nordisk).get(title="Försäljningschef")
-    m.Responsibility.objects.create(org=nordisk, task=task, hat=boss, letter="A")
+    # The map is cached under the organisation's stamp, which a committed save
+    # raises (the test's transaction never commits: run the hooks it queued).
+    with django_capture_on_commit_callbacks(execute=True):
+        m.Responsibility.objects.create(org=nordisk, task=task, hat=boss, letter="A")
     assert score() > before
+
+
+def test_the_map_is_cached_until_the_organisation_changes(nordisk, as_ceo):
+    """A second look at the map reads nothing of the organisation; any write
+    request in the organisation makes the next look read everything again."""
+    map_url = url("roles:org-map", nordisk)
+    as_ceo.get(map_url)
+    with CaptureQueriesContext(connection) as cached:
+        assert as_ceo.get(map_url).status_code == 200
+    assert len(cached) <= 3  # the session, the login, the person with the organisation
+    as_ceo.post(url("roles:org-settings", nordisk), {})  # any write request raises the stamp
+    with CaptureQueriesContext(connection) as fresh:
+        as_ceo.get(map_url)
+    assert len(fresh) > len(cached)
+
+
+def test_saving_an_organisation_keeps_the_stamp_raised_meanwhile(nordisk):
+    stale = m.Organisation.objects.get(pk=nordisk.pk)
+    m.Organisation.touch(nordisk.pk)
+    stale.name = "Nordisk Försäljning AB"
+    stale.save()
+    stale.refresh_from_db()
+    assert stale.stamp == nordisk.stamp + 1
+    assert stale.name == "Nordisk Försäljning AB"
 
 
 def test_member_sees_map_and_own_gaps_but_no_health_panel(nordisk):

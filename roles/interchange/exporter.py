@@ -266,20 +266,20 @@ def to_xlsx(matrix, problems=None):
             sheet.merged_cells.add(CellRange(min_col=first, min_row=1, max_col=last, max_row=1))
     sheet.append(group_line)
 
+    first_title = Alignment(wrap_text=True, vertical="bottom", horizontal="left")
+    hat_title = Alignment(wrap_text=True, vertical="bottom", horizontal="center")
     header = [
-        styled(
-            xlsx_text(title),
-            bold,
-            alignment=Alignment(
-                wrap_text=True, vertical="bottom", horizontal="left" if index == 0 else "center"
-            ),
-        )
+        styled(xlsx_text(title), bold, alignment=first_title if index == 0 else hat_title)
         for index, title in enumerate(header_row(matrix))
     ]
     sheet.append(header)
 
     line = 3
     blank = [None] * status_col
+    # One styled cell per distinct letter text, appended wherever that text
+    # stands: write-only rows are written out as they are appended, and styling
+    # each of 60,000 cells anew took a third of the export's time at XL.
+    letter_cells, status_cells = {}, {}
     for row in matrix.rows:
         if row.kind == "area":
             # The row's own style colours the whole section row, blank cells included.
@@ -290,9 +290,13 @@ def to_xlsx(matrix, problems=None):
             values = blank.copy()
             values[0] = xlsx_text(row.name)
             for index, text in row.cells.items():
-                values[index + 1] = styled(text, alignment=center)
-            status = status_text(row.status)
-            values[-1] = status if row.status.ok else styled(status, fill=bad)
+                if text not in letter_cells:
+                    letter_cells[text] = styled(text, alignment=center)
+                values[index + 1] = letter_cells[text]
+            if row.status.key not in status_cells:
+                status = status_text(row.status)
+                status_cells[row.status.key] = status if row.status.ok else styled(status, fill=bad)
+            values[-1] = status_cells[row.status.key]
         sheet.append(values)
         line += 1
 

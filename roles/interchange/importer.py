@@ -21,7 +21,16 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from ..models import Area, CellChange, Function, Hat, ImportMapping, Responsibility, Task
+from ..models import (
+    Area,
+    CellChange,
+    Function,
+    Hat,
+    ImportMapping,
+    Organisation,
+    Responsibility,
+    Task,
+)
 from ..raci import format_cell, status_counts, task_status
 from .reader import MAX_NAME, Problem, norm
 
@@ -550,6 +559,7 @@ def apply(plan, author=None):
     CellChange.objects.bulk_create(history, batch_size=BATCH)
     Task.objects.refresh_status(touched)
     remember(plan, hat_ids, task_ids)
+    Organisation.touch(org.id)
     return plan.summary()
 
 

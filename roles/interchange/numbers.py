@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from .. import numbers as rules
-from ..models import KPI, Assignment, Person
+from ..models import KPI, Assignment, Organisation, Person
 from ..services import numbers as services
 from .exporter import xlsx_text
 
@@ -269,4 +269,5 @@ def apply_numbers(org, keys, author, now=None):
                 raise services.Refused(_("A KPI or person of the file no longer exists."))
             day = datetime.date.fromisoformat(period)
             services.enter_value(org, kpi, person, day, text, author, now=now)
+        Organisation.touch(org.id)
     return len(keys)

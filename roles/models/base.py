@@ -1,8 +1,10 @@
 """Tenancy at the model layer: every organisation row knows its organisation,
 and no link may cross from one organisation to another."""
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 BATCH = 1000  # ids per query
@@ -126,6 +128,22 @@ class OrgOwned(models.Model):
     def save(self, *args, **kwargs):
         refuse_cross_org([self])
         super().save(*args, **kwargs)
+        touch_on_commit(self.org_id)
+
+    def delete(self, *args, **kwargs):
+        org_id = self.org_id
+        result = super().delete(*args, **kwargs)
+        touch_on_commit(org_id)
+        return result
+
+
+def touch_on_commit(org_id):
+    """Raise the organisation's stamp once the write is committed. Requests and
+    jobs raise it themselves; this covers writes from elsewhere (the admin, a
+    shell, a command)."""
+    from .organisation import Organisation  # noqa: PLC0415 - it imports this module
+
+    transaction.on_commit(partial(Organisation.touch, org_id))
 
 
 def org_field(related_name):

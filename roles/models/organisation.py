@@ -100,6 +100,9 @@ class Organisation(models.Model):
         ),
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
+    # Raised by every write to the organisation's data (see touch): pages built
+    # from the whole organisation (the map) are cached under it.
+    stamp = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -108,6 +111,22 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Only touch() writes the stamp: an instance loaded before a write
+        # elsewhere must not put its older stamp back.
+        if self.pk and not kwargs.get("force_insert") and kwargs.get("update_fields") is None:
+            fields = self._meta.concrete_fields
+            kwargs["update_fields"] = [
+                f.name for f in fields if not f.primary_key and f.name != "stamp"
+            ]
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def touch(org_id):
+        """Raise the organisation's stamp: what was cached under the old one is
+        no longer used. Called after every write request and every writing job."""
+        Organisation.objects.filter(pk=org_id).update(stamp=models.F("stamp") + 1)
 
 
 class Person(OrgOwned):

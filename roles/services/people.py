@@ -24,6 +24,7 @@ from ..models import (
     HatChange,
     HatRevision,
     Invitation,
+    Organisation,
     OutgoingEmail,
     Person,
     Responsibility,
@@ -400,6 +401,7 @@ def answer_invitation(request, invitation_id, accept):
     invitation.status = Invitation.ACCEPTED if accept else Invitation.DECLINED
     invitation.answered = timezone.now()
     invitation.save(update_fields=["status", "answered"])
+    Organisation.touch(invitation.org_id)
     kind = AuditEvent.INVITATION_ACCEPTED if accept else AuditEvent.INVITATION_DECLINED
     audit.record(kind, request, org=invitation.org, detail=person.name)
     return invitation

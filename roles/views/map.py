@@ -7,9 +7,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -30,6 +32,8 @@ OFFENDER_LIMIT = 10
 CHART_BOXES = 30
 # Wearers named per hat before "and N more" (the hat page lists them all).
 WEARER_LIMIT = 12
+# A day at most: the key holds the date as well as the organisation's stamp.
+MAP_CACHE_SECONDS = 24 * 60 * 60
 
 
 class MapLinks(links.Links):
@@ -370,7 +374,25 @@ def trend(org, today, current):
 @org_view()
 @require_safe
 def org_map(request):
-    return render(request, "roles/map.html", map_context(request.access))
+    """The map of the whole organisation, cached per person until the next write
+    to the organisation (its stamp) or the next day (the periods due move)."""
+    acc = request.access
+    key = ":".join(
+        str(part)
+        for part in (
+            "map",
+            acc.org.id,
+            acc.org.stamp,
+            acc.person.id,
+            get_language(),
+            timezone.localdate().isoformat(),
+        )
+    )
+    context = cache.get(key)
+    if context is None:
+        context = map_context(acc)
+        cache.set(key, context, MAP_CACHE_SECONDS)
+    return render(request, "roles/map.html", context)
 
 
 def map_context(acc):

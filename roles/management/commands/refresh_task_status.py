@@ -25,4 +25,5 @@ class Command(BaseCommand):
             tasks = Task.objects.for_org(org)
             wrong = tasks.status_mismatches()
             tasks.refresh_status()
+            Organisation.touch(org.id)
             self.stdout.write(f"{org.slug}: {len(wrong)} task(s) recounted")
