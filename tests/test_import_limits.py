@@ -84,7 +84,7 @@ def test_apply_writes_in_batches(empty_import_org, django_assert_max_num_queries
     and their organisation check reads the linked rows in batches too."""
     sheet = read_sheet(matrix_xlsx(tasks, areas_every=100), "s.xlsx")
     plan = importer.plan(empty_import_org, sheet)
-    with django_assert_max_num_queries(36):
+    with django_assert_max_num_queries(37):
         summary = importer.apply(plan)
     assert summary["tasks_new"] == tasks
     after = counts(empty_import_org)

@@ -269,11 +269,11 @@ def test_entering_a_value_takes_a_fixed_number_of_queries(world, kpi, django_ass
     client = client_for(world.member)
     enter(client, world, kpi, "1")  # the session is warm
     # Session, login, caller, KPI, the wearer's assignment locked, the value,
-    # its write, its history, last period's value; and the savepoint pair the
-    # test's own transaction turns the view's transaction into.
-    with django_assert_num_queries(11):
+    # its write, its history, last period's value, the organisation's stamp; and
+    # the savepoint pair the test's own transaction turns the view's transaction into.
+    with django_assert_num_queries(12):
         enter(client, world, kpi, "2")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         enter(client, world, kpi, "3", was="2")
 
 
