@@ -16,6 +16,9 @@ PAGES = [
     ("home", ["roles:home"], "member", "global", "", None),
     ("healthz", ["healthz"], "anonymous", "global", "", None),
     ("map", ["roles:org-map"], "admin", None, "", None),
+    # The map again, its cache made stale before every request (FRESH): the
+    # first look after any write to the organisation.
+    ("map-fresh", ["roles:org-map"], "admin", None, "", None),
     ("function", ["roles:function-detail"], "manager", "function", "", None),
     ("hat", ["roles:hat-detail"], "member", "hat", "", None),
     ("hat-pdf", ["roles:hat-pdf"], "member", "hat", "", 5),
@@ -31,6 +34,8 @@ PAGES = [
     ("xlsx", ["roles:matrix-xlsx"], "admin", None, "", 5),
     ("csv", ["roles:matrix-csv"], "admin", None, "", 5),
 ]
+# Pages asked for with the organisation's stamp raised before each request.
+FRESH = {"map-fresh"}
 # What a page answers when it is not 200: home sends a member of one
 # organisation straight to it.
 STATUS = {"home": 302}
