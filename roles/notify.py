@@ -14,6 +14,7 @@ language, from the row's payload.
 """
 
 import logging
+from collections import defaultdict
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from .models import (
     Acknowledgement,
     Assignment,
     ChecklistItem,
+    Function,
     HatRevision,
     Notification,
     NotificationPreference,
@@ -158,7 +160,9 @@ def notify_each(org, kind, items, *, people=None):
     Notification.objects.bulk_create(rows, batch_size=1000)
     emailed = sorted(r.person_id for r in rows if r.email_due)
     if emailed:
-        transaction.on_commit(lambda: queue_flush(kind, emailed))
+        # Queued in the same transaction (the queue is a table of this database,
+        # like send_email's): the task exists exactly when the rows do.
+        queue_flush(kind, emailed)
     return rows
 
 
@@ -203,32 +207,50 @@ def revision_published(hat, revision, author=None):
     notify(org, people, REVISION, url, payload, people=people)
 
 
+def manager_of(org_id, function_id, person_id):
+    """The head of the function, or of the nearest one above it that has a
+    head other than `person_id`; None. One query."""
+    rows = {
+        fid: (parent, head)
+        for fid, parent, head in Function.objects.filter(org_id=org_id).values_list(
+            "id", "parent_id", "head_id"
+        )
+    }
+    seen = set()
+    while function_id in rows and function_id not in seen:
+        seen.add(function_id)
+        parent, head = rows[function_id]
+        if head and head != person_id:
+            return head
+        function_id = parent
+    return None
+
+
 def wearer_started(assignment):
-    """`assignment.person` starts wearing a hat: a welcome to them, a note to
-    the head of the hat's function (their manager)."""
+    """`assignment.person` starts wearing a hat: a welcome to them (the hat,
+    its checklist, whom it reports to, their manager), a note to that manager."""
     hat, person = assignment.hat, assignment.person
     org = hat.org
-    function = hat.function
     boss = hat.reports_to
+    manager_id = manager_of(org.id, hat.function_id, person.id)
+    manager = Person.objects.filter(pk=manager_id).values_list("name", flat=True).first()
     payload = {
         "hat": hat.title,
         "hat_id": hat.id,
         "person": person.name,
-        "function": function.name,
+        "function": hat.function.name,
         "reports_to": boss.title if boss else "",
+        "manager": manager or "",
         "checklist": list(
             ChecklistItem.objects.filter(hat=hat)
-            .order_by("position", "id")[:20]
-            .values_list("text", flat=True)
+            .order_by("position", "id")
+            .values_list("text", flat=True)[:20]
         ),
     }
-    if function.head_id:
-        head = Person.objects.filter(pk=function.head_id).values_list("name", flat=True).first()
-        payload["manager"] = head or ""
     notify(org, [person.id], WELCOME, hat_url(org, hat.id), payload)
-    if function.head_id and function.head_id != person.id:
+    if manager_id:
         person_url = reverse("roles:person-detail", args=[org.slug, person.id])
-        notify(org, [function.head_id], NEW_WEARER, person_url, payload)
+        notify(org, [manager_id], NEW_WEARER, person_url, payload)
 
 
 def duty_moved(result):
@@ -255,8 +277,9 @@ def duty_moved(result):
 
 # Reading -----------------------------------------------------------------------
 def describe(n):
-    """(title, lines) of a Notification, in the active language."""
-    p = n.payload
+    """(title, lines) of a Notification, in the active language. A key the
+    payload lacks reads as empty (rows written by an older version)."""
+    p = defaultdict(str, n.payload if isinstance(n.payload, dict) else {})
     if n.kind == REVISION:
         title = _("Your hat %(hat)s changed: revision %(number)s") % p
         lines = [_("Note: %(note)s") % p] if p.get("note") else []
@@ -275,13 +298,17 @@ def describe(n):
     if n.kind == NEW_WEARER:
         return _("%(person)s now wears %(hat)s") % p, []
     if n.kind == DUTY:
-        title = _("%(task)s: %(hat)s is now %(new)s") % {**p, "new": p["new"] or "–"}
+        title = _("%(task)s: %(hat)s is now %(new)s") % {
+            "task": p["task"],
+            "hat": p["hat"],
+            "new": p["new"] or "–",
+        }
         lines = [_("Before: %(old)s") % {"old": p["old"] or "–"}]
         if p.get("from"):
             lines.append(_("The A moved from %(hats)s") % {"hats": ", ".join(p["from"])})
         return title, lines
     if n.kind in (NUMBERS_DUE, DIGEST):
-        p = {**p, "week": week_label(p.get("period"))}
+        p["week"] = week_label(p.get("period"))
     if n.kind == NUMBERS_DUE:
         sentence = (
             _("Second reminder: your numbers for %(week)s are missing")
@@ -411,11 +438,7 @@ def flush(kind, person_ids):
             now = timezone.now()
             slot = next_slot(person.id, kind, now)
             if slot > now:
-                transaction.on_commit(
-                    lambda pid=person.id, at=slot: send_notifications.using(run_after=at).enqueue(
-                        kind, [pid]
-                    )
-                )
+                send_notifications.using(run_after=slot).enqueue(kind, [person.id])
                 continue
             if person.active and person.email and channel_of(person, kind) == EMAIL:
                 send(person, kind, pending)

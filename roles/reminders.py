@@ -297,7 +297,8 @@ class Digest:
             "off_target": off_target[:LISTED],
             "new_gaps": new_gaps[:LISTED],
         }
-        nothing = not any(body.values()) and (before is None or before == self.score)
+        # The score's change alone is no reason to write.
+        nothing = not any(body.values())
         return (
             {
                 "period": self.period.isoformat(),
