@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from . import mail, numbers, revisions
+from . import health, mail, numbers, revisions
 from .models import (
     Acknowledgement,
     Assignment,
@@ -356,8 +356,15 @@ def digest_sections(p):
         (_("Hats not confirmed"), unconfirmed),
         (_("Numbers missing"), p.get("missing", [])),
         (_("KPIs off target"), p.get("off_target", [])),
-        (_("New gaps since last week"), p.get("new_gaps", [])),
     ]
+    # New gaps, under the health check each fails.
+    by_check = {}
+    for item in p.get("new_gaps", []):
+        by_check.setdefault(item.get("check", ""), []).append(item)
+    for key, items in by_check.items():
+        check = health.LABELS.get(key)
+        title = _("New since last week")
+        titled.append((f"{title}: {check}" if check else title, items))
     for title, items in titled:
         if items:
             out.append({"title": title, "items": items})
@@ -485,6 +492,7 @@ def send(person, kind, pending):
             if kind == REVISION:
                 item["diff"], _number = revision_diff(person, n.payload.get("hat_id"))
             if kind == DIGEST:
+                item["lines"] = lines[:1]  # the score; the sections list the rest
                 item["sections"] = [
                     {
                         "title": s["title"],

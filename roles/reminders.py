@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 
 from . import health, notify
 from . import numbers as rules
@@ -197,8 +198,8 @@ class Digest:
         self.period = period
         self.data = health.load(org)
         self.index = health.Index(self.data)
-        self.result = health.evaluate(self.data, self.index)
-        self.score = round(self.result.score * 100)
+        self.results = {}  # language: the checks, their words in that language
+        self.score = round(self.result(org.language).score * 100)
         self.function_of = {h.id: h.function_id for h in self.data.hats}
         self.kpi_hat = {k.id: k.hat_id for k in self.data.kpis}
         self.parent_of = {f.id: f.parent_id for f in self.data.functions}
@@ -218,6 +219,12 @@ class Digest:
             "task": url_maker(org, "roles:task-detail", "task_id"),
             "kpi": url_maker(org, "roles:kpi-graph", "kpi_id"),
         }
+
+    def result(self, language):
+        if language not in self.results:
+            with override(language):
+                self.results[language] = health.evaluate(self.data, self.index)
+        return self.results[language]
 
     def recipients(self):
         """{person id: function ids in scope, or None for the whole company}:
@@ -250,7 +257,7 @@ class Digest:
             return bool(self.person_functions.get(pk, set()) & scope)
         return False  # tasks: the company's digest
 
-    def payload(self, scope, previous, now):
+    def payload(self, scope, previous, now, language):
         names = self.index.names
         unconfirmed = []
         for person_id, hat in self.index.unconfirmed[0]:
@@ -280,7 +287,7 @@ class Digest:
         ]
         gaps, new_gaps = [], []
         seen = set(previous.get("gaps", []))
-        for check in self.result.checks:
+        for check in self.result(language).checks:
             if check.key in ("hat_confirmed", "kpi_reported", "kpi_on_target"):
                 continue  # listed above
             for o in check.offenders:
@@ -289,7 +296,9 @@ class Digest:
                 key = f"{check.key}:{o.kind}:{o.id}:{o.person_id or ''}"
                 gaps.append(key)
                 if key not in seen and o.kind in self.links:
-                    new_gaps.append({"label": str(o.label), "url": self.links[o.kind](o.id)})
+                    new_gaps.append(
+                        {"check": check.key, "label": str(o.label), "url": self.links[o.kind](o.id)}
+                    )
         before = previous.get("score")
         body = {
             "unconfirmed": unconfirmed[:LISTED],
@@ -340,11 +349,17 @@ def digests(org, period, missing, now=None):
                 org=org, kind=DIGEST, period=last_week, person_id__in=chunk
             ).values_list("person_id", "payload")
         )
+        languages = dict(
+            Person.objects.filter(id__in=chunk).values_list("id", "language").order_by()
+        )
         payloads, items = {}, {}
         for pid in chunk:
             if pid not in recipients:
                 continue
-            body, gaps, nothing = digest.payload(recipients[pid], previous.get(pid, {}), now)
+            language = languages.get(pid) or org.language
+            body, gaps, nothing = digest.payload(
+                recipients[pid], previous.get(pid, {}), now, language
+            )
             payloads[pid] = {"gaps": gaps, "score": body["score"]}
             if not nothing:
                 items[pid] = (url, body)
