@@ -389,3 +389,79 @@ def test_people_added_with_a_hat_are_welcomed(world, smtp):  # noqa: F811
     )
     drain()
     assert "nys@example.com" in {msg["To"] for msg in smtp.messages}
+
+
+def test_the_digest_is_the_same_built_in_small_batches(world, monkeypatch):
+    thursday = week_of(world.org, datetime.date(2026, 12, 3))
+    publish(world)
+    extra = f.FunctionFactory(org=world.org, name="Service", parent=world.root, head=world.member)
+    f.HatFactory(org=world.org, function=extra, title="Servicetekniker")
+    monkeypatch.setattr(reminders, "CHUNK", 1)
+    reminders.run(thursday)
+    digests = m.Notification.objects.filter(kind="digest")
+    assert set(digests.values_list("person_id", flat=True)) == {
+        world.admin.id,
+        world.manager.id,
+        world.member.id,
+    }
+    member = digests.get(person=world.member).payload
+    # The member heads Service only: its hat without wearers, nothing of Sales.
+    assert member["unconfirmed"] == []
+    assert [i["label"] for i in member["new_gaps"] if "Servicetekniker" in i["label"]]
+    assert not [i for i in member["new_gaps"] if "Innesäljare" in i["label"]]
+
+
+def test_the_workers_queue_one_scheduler_run_at_a_time(db):
+    reminders.queue()
+    reminders.queue()
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    drain()
+    reminders.queue()
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+
+class Refusing:
+    """A mail server that refuses one address for good (550)."""
+
+    def __init__(self, inbox):
+        self.inbox = inbox
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("gone@"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        return await self.inbox.handle_DATA(server, session, envelope)
+
+
+def test_an_address_refused_for_good_fails_at_once_and_shows_to_admins(
+    world,
+    as_admin,
+    settings,
+):
+    from aiosmtpd.controller import Controller
+
+    from .test_mail import Inbox, free_port
+
+    port = free_port()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+    controller = Controller(Refusing(Inbox()), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        m.Person.objects.filter(pk=world.member.pk).update(email="gone@example.com")
+        publish(world)
+        drain()
+    finally:
+        controller.stop()
+    email = m.OutgoingEmail.objects.get(person=world.member)
+    assert email.state == email.FAILED and email.attempts == 1
+    page = as_admin.get(reverse("roles:person-detail", args=["alfa", world.member.id]))
+    assert "Emails to gone@example.com cannot be delivered." in page.text
+    assert "550" in page.text
