@@ -226,6 +226,13 @@ def manager_of(org_id, function_id, person_id):
     return None
 
 
+def hat_confirmed(person, hat):
+    """Confirming a hat answers every notice of its revisions: they are read."""
+    Notification.objects.filter(
+        person=person, kind=REVISION, payload__hat_id=hat.id, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
 def wearer_started(assignment):
     """`assignment.person` starts wearing a hat: a welcome to them (the hat,
     its checklist, whom it reports to, their manager), a note to that manager."""

@@ -336,6 +336,11 @@ def test_the_bell_counts_unread_and_the_list_marks_read(world, other_world, as_m
     as_member.post(reverse("roles:notifications-read", args=["alfa"]))
     page = as_member.get(reverse("roles:org-map", args=["alfa"]))
     assert "data-unread" not in page.text
+    # Confirming the hat reads the notices of its revisions.
+    publish(world)
+    as_member.post(reverse("roles:me-acknowledge", args=["alfa", world.hat.id]))
+    page = as_member.get(reverse("roles:org-map", args=["alfa"]))
+    assert "data-unread" not in page.text
     # Someone else's notification, here or in another organisation: 404.
     theirs = m.Notification.objects.create(
         org=world.org, person=world.manager, kind="revision", url="/"

@@ -165,6 +165,7 @@ def acknowledge(person, hat):
         Handover.objects.filter(hat=hat, incoming=person, acknowledged__isnull=True).update(
             acknowledged=timezone.now()
         )
+        notify.hat_confirmed(person, hat)
     return ack
 
 

@@ -67,6 +67,8 @@ def test_a_new_revision_reaches_the_seller_and_leaves_the_digest(page, demo):
     assert m.Acknowledgement.objects.filter(
         person=sara, hat=seller_hat, revision__number=revision
     ).exists()
+    # Confirming answered the notices of that hat: the bell has nothing left.
+    expect(page.locator("a.bell .badge")).to_have_count(0)
 
     # The manager's next digest no longer lists the seller.
     next_week = reminders.week_just_ended(org, digest_day(1))[0]
