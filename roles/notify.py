@@ -67,6 +67,7 @@ KIND_KEYS = [k for k, _label in KINDS]
 BATCH = timedelta(hours=1)  # at most one email per person and kind in this time
 UNSUBSCRIBE_SALT = "hatta.notify.unsubscribe"
 UNSUBSCRIBE_MAX_AGE = timedelta(days=60)
+KEEP_READ = timedelta(days=90)  # read notifications are deleted after this
 
 
 def email_kind(kind):
@@ -382,6 +383,12 @@ def unread_count(person):
     return Notification.objects.filter(person=person, read_at__isnull=True).count()
 
 
+def prune(now=None):
+    """Delete notifications read more than KEEP_READ ago (the scheduler's run)."""
+    cutoff = (now or timezone.now()) - KEEP_READ
+    return Notification.objects.filter(read_at__lt=cutoff).delete()[0]
+
+
 def mark_read(person, notification_id=None):
     rows = Notification.objects.filter(person=person, read_at__isnull=True)
     if notification_id is not None:
@@ -454,11 +461,12 @@ def flush(kind, person_ids):
             if slot > now:
                 send_notifications.using(run_after=slot).enqueue(kind, [person.id])
                 continue
-            if person.active and person.email and channel_of(person, kind) == EMAIL:
+            wanted = person.active and person.email and channel_of(person, kind) == EMAIL
+            if wanted:
                 send(person, kind, pending)
                 sent += 1
             Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
-                email_due=False, emailed_at=now
+                email_due=False, emailed_at=now if wanted else None
             )
     return sent
 

@@ -58,7 +58,8 @@ def queue():
 
 def run(now=None):
     """Every organisation's reminders and digests that are due; returns the
-    number of notifications written."""
+    number of notifications written. Also deletes old read notifications."""
+    notify.prune(now)
     written = 0
     for org in Organisation.objects.order_by("id").iterator(chunk_size=100):
         try:

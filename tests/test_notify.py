@@ -310,14 +310,22 @@ def test_the_digest_lists_an_unconfirmed_hat_until_it_is_confirmed(world, smtp):
     assert notes.count() == 1  # nothing left to say: no second digest
 
 
-def test_the_command_runs_the_scheduler(world, capsys):
+def test_the_command_runs_the_scheduler_and_prunes_old_read_items(world, capsys):
     from django.core.management import call_command
+
+    old = timezone.now() - datetime.timedelta(days=91)
+    for read_at in (old, timezone.now(), None):
+        m.Notification.objects.create(
+            org=world.org, person=world.member, kind="revision", url="/", read_at=read_at
+        )
 
     call_command("send_reminders")
     call_command("send_reminders")
     assert "notifications written" in capsys.readouterr().out
     runs = m.ReminderRun.objects.values_list("org_id", "kind", "period", "person_id")
     assert len(runs) == len(set(runs))
+    left = m.Notification.objects.filter(person=world.member, kind="revision", url="/")
+    assert left.count() == 2 and not left.filter(read_at=old).exists()
 
 
 # The bell, the list, two organisations ----------------------------------------------------
