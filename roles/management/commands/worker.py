@@ -16,7 +16,8 @@ PRUNE_SECONDS = 3600
 
 
 def housekeeping(worker_id, stop):
-    last_prune = last_reminders = 0.0
+    last_prune = 0.0
+    last_reminders = None  # queued at start, then every REMINDER_SECONDS
     while not stop.is_set():
         try:
             close_old_connections()
@@ -25,7 +26,8 @@ def housekeeping(worker_id, stop):
             if time.monotonic() - last_prune > PRUNE_SECONDS:
                 jobs.prune()
                 last_prune = time.monotonic()
-            if time.monotonic() - last_reminders > settings.REMINDER_SECONDS:
+            due = last_reminders is None
+            if due or time.monotonic() - last_reminders > settings.REMINDER_SECONDS:
                 reminders.queue()
                 last_reminders = time.monotonic()
         except Exception:  # a database hiccup must not end the heartbeat
