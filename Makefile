@@ -109,6 +109,7 @@ bench: install
 	$(PY) -m bench.run $(if $(SIZES),--sizes $(SIZES))
 	$(PY) -m bench.jobs $(if $(JOB_SIZES),--sizes $(JOB_SIZES))
 	$(PY) -m bench.import_cost
+	$(PY) -m bench.digests
 
 # gunicorn + PostgreSQL on 127.0.0.1: throughput, two servers sharing sign-ins, contended edits.
 loadtest: install

@@ -236,6 +236,10 @@ TASKS = {
     }
 }
 JOB_STORAGE = "jobs"
+# The site's address, for links in emails sent by jobs (no request to ask).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# How often each worker queues the scheduler's run (roles/reminders.py).
+REMINDER_SECONDS = int(os.environ.get("REMINDER_SECONDS", "3600"))
 JOB_RETENTION_DAYS = int(os.environ.get("JOB_RETENTION_DAYS", "7"))
 # A running job whose worker has shown no sign of life for this long is retried once,
 # then failed; /healthz is unhealthy when no worker was seen for WORKER_STALE_SECONDS.

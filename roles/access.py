@@ -6,14 +6,15 @@ from functools import cached_property, wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
 from .auth import two_factor_ready
 from .links import Links
-from .models import Function, Organisation, Person
+from .models import Function, Notification, Organisation, Person
 from .tree import descendants, headed_and_below_sql
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -142,18 +143,34 @@ def function_links(org_id):
 
 
 def resolve(request, slug):
-    """Return the caller's Access for organisation `slug`, or raise 404. One query."""
+    """Return the caller's Access for organisation `slug`, or raise 404. One
+    query, which also counts their unread notifications (the bell)."""
     if not request.user.is_authenticated:
         raise Http404
     # One Person per (organisation, user): the first is the only one.
     person = (
         Person.objects.select_related("org")
         .filter(org__slug=slug, user_id=request.user.id, active=True)
+        .annotate(unread=unread_subquery())
         .first()
     )
     if person is None:
         raise Http404
     return Access(person)
+
+
+def unread_subquery():
+    """How many notifications of the person are unread, for an annotation."""
+    return Coalesce(
+        Subquery(
+            Notification.objects.filter(person=OuterRef("pk"), read_at__isnull=True)
+            .order_by()
+            .values("person")
+            .annotate(n=Count("id"))
+            .values("n")[:1]
+        ),
+        0,
+    )
 
 
 def org_view(level=MEMBER):

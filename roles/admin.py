@@ -161,6 +161,20 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     raw_id_fields = ["org", "person"]
 
 
+@admin.register(m.Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["person", "kind", "created", "read_at", "email_due", "emailed_at"]
+    list_filter = ["kind", "email_due"]
+    raw_id_fields = ["org", "person"]
+
+
+@admin.register(m.ReminderRun)
+class ReminderRunAdmin(admin.ModelAdmin):
+    list_display = ["person", "kind", "period", "created"]
+    list_filter = ["kind", "period"]
+    raw_id_fields = ["org", "person"]
+
+
 @admin.register(m.WorkerBeat)
 class WorkerBeatAdmin(admin.ModelAdmin):
     list_display = ["worker_id", "host", "pid", "seen"]

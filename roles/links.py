@@ -20,6 +20,7 @@ NAV = {
     "jobs": "roles:jobs",
     "settings": "roles:org-settings",
     "audit": "roles:audit",
+    "notifications": "roles:notifications",
 }
 
 

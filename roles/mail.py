@@ -33,6 +33,7 @@ def send_email(
     org=None,
     person=None,
     kind="",
+    headers=None,
 ):
     """Render and queue one email; returns the OutgoingEmail row."""
     with override(language):
@@ -40,7 +41,14 @@ def send_email(
         text = render_to_string(text_template, context)
         html = render_to_string(html_template, context) if html_template else ""
     email = OutgoingEmail.objects.create(
-        org=org, person=person, kind=kind, to=to, subject=subject[:300], text=text, html=html
+        org=org,
+        person=person,
+        kind=kind,
+        to=to,
+        subject=subject[:300],
+        text=text,
+        html=html,
+        headers=headers or {},
     )
     queue(email)
     return email
@@ -66,7 +74,7 @@ def deliver(email_id):
     if email is None:
         return OutgoingEmail.SENT
     message = EmailMultiAlternatives(
-        email.subject, email.text, settings.DEFAULT_FROM_EMAIL, [email.to]
+        email.subject, email.text, settings.DEFAULT_FROM_EMAIL, [email.to], headers=email.headers
     )
     if email.html:
         message.attach_alternative(email.html, "text/html")
@@ -74,7 +82,12 @@ def deliver(email_id):
         message.send()
     except (OSError, smtplib.SMTPException) as exc:
         attempts = email.attempts + 1
-        state = OutgoingEmail.FAILED if attempts >= MAX_ATTEMPTS else OutgoingEmail.PENDING
+        # The server refused the address for good (5xx): retrying cannot help.
+        state = (
+            OutgoingEmail.FAILED
+            if attempts >= MAX_ATTEMPTS or refused_for_good(exc)
+            else OutgoingEmail.PENDING
+        )
         wait = backoff(attempts)
         OutgoingEmail.objects.filter(pk=email.pk).update(
             attempts=attempts,
@@ -90,6 +103,21 @@ def deliver(email_id):
         state=OutgoingEmail.SENT, sent=timezone.now(), attempts=email.attempts + 1, next_try=None
     )
     return OutgoingEmail.SENT
+
+
+def refused_for_good(exc):
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _msg in exc.recipients.values())
+    return False
+
+
+def undeliverable(person):
+    """The person's latest email if it failed or is still retrying (an
+    address that bounces or a mail server that refuses it), else None."""
+    email = OutgoingEmail.objects.filter(person=person).order_by("-created", "-id").first()
+    if email is None or email.state == OutgoingEmail.SENT or not email.attempts:
+        return None
+    return email
 
 
 def retry_now(email):

@@ -27,3 +27,20 @@ def send_password_reset(email, base_url, language):
     from .auth import mail_password_reset  # noqa: PLC0415
 
     mail_password_reset(email, base_url, language)
+
+
+@task()
+def send_notifications(kind, person_ids):
+    """Email the notifications of `kind` waiting for these people (batched
+    per person and hour by roles.notify)."""
+    from . import notify  # noqa: PLC0415
+
+    return notify.flush(kind, person_ids)
+
+
+@task()
+def send_reminders():
+    """The scheduler's run (numbers due, digests): idempotent per period."""
+    from . import reminders  # noqa: PLC0415
+
+    return reminders.run()

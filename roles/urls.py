@@ -14,6 +14,7 @@ from .views import (
     jobs,
     map,
     me,
+    notifications,
     numbers,
     people,
     tasks,
@@ -116,6 +117,24 @@ org_patterns = [
         name="person-invite-retry",
     ),
     path("people/<id:person_id>/deactivate/", people.person_deactivate, name="person-deactivate"),
+    # notifications
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path(
+        "notifications/<id:notification_id>/read/",
+        notifications.notification_read,
+        name="notification-read",
+    ),
+    path("notifications/read/", notifications.notification_read_all, name="notifications-read"),
+    path(
+        "notifications/preferences/",
+        notifications.notification_preferences,
+        name="notification-preferences",
+    ),
+    path(
+        "notifications/defaults/",
+        notifications.notification_defaults,
+        name="notification-defaults",
+    ),
     # settings
     path("settings/", map.org_settings, name="org-settings"),
     # audit trail
@@ -137,5 +156,6 @@ urlpatterns = [
         {"answer": "decline"},
         name="invitation-decline",
     ),
+    path("notifications/unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
     path("o/<slug:org>/", include(org_patterns)),
 ]

@@ -55,6 +55,7 @@ ID_KWARGS = {
     "checklist": m.ChecklistItem,
     "checklistitem": m.ChecklistItem,
     "job": m.Job,
+    "notification": m.Notification,
 }
 # Non-id arguments: a fixed, valid value.
 OTHER_KWARGS = {
@@ -163,6 +164,8 @@ def enrich(w):
         org=w.org, started_by=w.member, kind=m.Job.CSV, state=m.Job.DONE, result_name="m.csv"
     )
     job.result.save(f"sweep/{w.org.slug}-{job.pk}.csv", ContentFile(b"a;b"))
+    for person in (w.admin, w.manager, w.member):
+        m.Notification.objects.create(org=w.org, person=person, kind="revision", url="/")
     return w
 
 

@@ -12,6 +12,7 @@ from .hats import (
     HatRevision,
 )
 from .jobs import Job, OutgoingEmail, WorkerBeat
+from .notifications import Notification, NotificationPreference, ReminderRun
 from .numbers import KPIValue, KPIValueChange
 from .organisation import Organisation, Person, User
 from .raci import (
@@ -45,11 +46,14 @@ __all__ = [
     "Job",
     "KPIValue",
     "KPIValueChange",
+    "Notification",
+    "NotificationPreference",
     "Organisation",
     "OrgOwned",
     "OutgoingEmail",
     "OrgQuerySet",
     "Person",
+    "ReminderRun",
     "Responsibility",
     "Task",
     "User",

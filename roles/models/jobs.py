@@ -156,6 +156,8 @@ class OutgoingEmail(models.Model):
     subject = models.CharField(_("subject"), max_length=300)
     text = models.TextField(_("text"))
     html = models.TextField(_("HTML"), blank=True)
+    # Extra headers (List-Unsubscribe of notifications).
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=STATES, default=PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)

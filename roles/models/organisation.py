@@ -99,6 +99,9 @@ class Organisation(models.Model):
             "security key as well as their password."
         ),
     )
+    # {notification kind: "email" | "app" | "off"}, set by an admin; a kind
+    # missing here follows roles.notify.DEFAULTS.
+    notification_defaults = models.JSONField(_("notification defaults"), default=dict, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     # Raised by every write to the organisation's data (see touch): pages built
     # from the whole organisation (the map) are cached under it.
@@ -148,6 +151,10 @@ class Person(OrgOwned):
         _("access level"), max_length=10, choices=ACCESS_CHOICES, default=MEMBER
     )
     active = models.BooleanField(_("active"), default=True)
+    # The language of this person's emails; blank: the organisation's.
+    language = models.CharField(
+        _("language of emails"), max_length=5, blank=True, choices=Organisation.LANGUAGES
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

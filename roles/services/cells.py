@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 
-from .. import raci
+from .. import notify, raci
 from ..models import CellChange, Hat, HatChange, Responsibility, Task
 
 
@@ -116,7 +116,9 @@ def set_cell(task, hat, letters, author=None, note="", *, row=None):
     with transaction.atomic(savepoint=row is None):
         if row is None:
             task, row = lock_and_read(task, hat.org_id)
-        return write_cell(task, hat, new, row, author, note)
+        result = write_cell(task, hat, new, row, author, note)
+        notify.duty_moved(result)
+        return result
 
 
 def write_cell(task, hat, new, row, author, note):

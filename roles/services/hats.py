@@ -9,7 +9,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import raci, tree
+from .. import notify, raci, tree
 from ..models import (
     KPI,
     Acknowledgement,
@@ -147,6 +147,7 @@ def publish_hat(hat, author, note=""):
         old=str(number - 1),
         new=str(number),
     )
+    notify.revision_published(locked, revision, author)
     return revision
 
 
@@ -164,6 +165,7 @@ def acknowledge(person, hat):
         Handover.objects.filter(hat=hat, incoming=person, acknowledged__isnull=True).update(
             acknowledged=timezone.now()
         )
+        notify.hat_confirmed(person, hat)
     return ack
 
 
@@ -420,6 +422,7 @@ def add_wearer(hat, person, share, author):
         old="",
         new=f"{share} %" if share else "✓",
     )
+    notify.wearer_started(assignment)
     return assignment
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import audit, raci
+from .. import audit, notify, raci
 from ..auth import set_password_path
 from ..links import Links
 from ..mail import send_email
@@ -234,10 +234,11 @@ def add_person(org, name, email, access=Person.MEMBER, hat=None, share=None, aut
     """Add a person, optionally wearing a hat at once."""
     person = Person.objects.create(org=org, name=name, email=email, access=access)
     if hat is not None:
-        Assignment.objects.create(org=org, hat=hat, person=person, share=share)
+        assignment = Assignment.objects.create(org=org, hat=hat, person=person, share=share)
         HatChange.objects.create(
             org=org, hat=hat, author=author, kind=HatChange.WEARER, field="wearer", new=name
         )
+        notify.wearer_started(assignment)
     return person
 
 

@@ -92,6 +92,7 @@ def person_detail(request, person_id):
             "can_edit": acc.is_admin,
             "can_invite": can_invite(acc, person) and person.active,
             "invitation": services.last_invitation(person),
+            "undeliverable": mail.undeliverable(person) if acc.is_admin else None,
             "nav": "people",
         },
     )

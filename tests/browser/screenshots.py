@@ -57,3 +57,28 @@ def test_number_screenshots(wide, demo):
     shoot(page, "scorecard")
     page.goto(org_url("roles:kpi-graph", obj=meetings) + "?n=26")
     shoot(page, "kpi-graph")
+
+
+def test_digest_email_screenshot(page, demo):
+    """The CEO's weekly digest of the demo as a mail client shows its HTML."""
+    import datetime  # noqa: PLC0415
+
+    from django.utils import timezone  # noqa: PLC0415
+
+    from roles import notify, reminders  # noqa: PLC0415
+
+    ceo = m.Person.objects.get(org=demo.nordisk, email="vd@nordisk.example")
+    ceo.language = LANGUAGE
+    ceo.save(update_fields=["language"])
+    today = timezone.localdate()
+    thursday = today - datetime.timedelta(days=(today.weekday() - 3) % 7)
+    reminders.run_org(
+        demo.nordisk, timezone.make_aware(datetime.datetime.combine(thursday, datetime.time(12)))
+    )
+    notify.flush("digest", [ceo.id])
+    email = m.OutgoingEmail.objects.filter(person=ceo, kind="notify:digest").latest("created")
+    page.set_viewport_size({"width": 700, "height": 1000})
+    page.set_content(email.html)
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / "digest-email.png"), full_page=False)
+    print(f"wrote {OUT / 'digest-email'}.png")
