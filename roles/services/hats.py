@@ -24,7 +24,7 @@ from ..models import (
     Responsibility,
     Task,
 )
-from ..revisions import item_text
+from ..revisions import diff_snapshots, item_text
 from .cells import set_cell
 
 # Fields of a hat the editor writes, in page order.
@@ -123,10 +123,27 @@ def snapshot_hat(hat):
     return snapshot_from(hat, cells, tasks)
 
 
-@transaction.atomic
-def publish_hat(hat, author, note=""):
-    """Make the next immutable revision of `hat`. Wearers are asked to confirm again."""
+class NothingToPublish(Exception):
+    """The hat reads as its latest revision does: publishing would only ask
+    the wearers to confirm what they have already read."""
+
+
+def unpublished_changes(hat, latest=None):
+    """(latest revision or None, its snapshot's diff to the hat as saved now):
+    what publishing `hat` would publish. `latest` may be passed preloaded."""
+    if latest is None:
+        latest = HatRevision.objects.filter(hat_id=hat.pk, number=hat.revision).first()
+    return latest, diff_snapshots(latest.snapshot if latest else None, snapshot_hat(hat))
+
+
+def _publish(hat, author, note, minor):
     locked = Hat.objects.select_for_update().get(pk=hat.pk)
+    latest = HatRevision.objects.filter(hat_id=hat.pk, number=locked.revision).first()
+    snapshot = snapshot_hat(locked)
+    if latest is not None and not diff_snapshots(latest.snapshot, snapshot):
+        raise NothingToPublish
+    if minor and latest is None:
+        raise ValidationError(_("The first revision of a hat is a new revision, not a minor edit."))
     number = locked.revision + 1
     revision = HatRevision.objects.create(
         org_id=hat.org_id,
@@ -134,8 +151,17 @@ def publish_hat(hat, author, note=""):
         number=number,
         author=author,
         note=note,
-        snapshot=snapshot_hat(locked),
+        snapshot=snapshot,
+        minor=minor,
     )
+    if minor:
+        # Whoever confirmed the revision before has read this one, give or take a typo.
+        Acknowledgement.objects.bulk_create(
+            [
+                Acknowledgement(org_id=hat.org_id, person_id=pid, hat=locked, revision=revision)
+                for pid in latest.acknowledgements.values_list("person_id", flat=True)
+            ]
+        )
     Hat.objects.filter(pk=hat.pk).update(revision=F("revision") + 1)
     hat.revision = number
     HatChange.objects.create(
@@ -148,6 +174,26 @@ def publish_hat(hat, author, note=""):
         new=str(number),
     )
     return revision
+
+
+@transaction.atomic
+def publish_hat(hat, author, note=""):
+    """Publish a new revision of `hat`: the next immutable snapshot, which every
+    wearer is asked to confirm again (and is shown what changed). Raises
+    NothingToPublish when the hat reads as its latest revision. The one place
+    a new revision is made: what should follow one (telling the wearers)
+    belongs here."""
+    return _publish(hat, author, note, minor=False)
+
+
+@transaction.atomic
+def save_minor_edit(hat, author, note=""):
+    """Publish the hat's saved changes as a minor edit (a typo, a wording): a
+    revision marked minor, confirmed already by everyone who had confirmed the
+    one before, so no wearer is asked to confirm again. Raises NothingToPublish
+    when nothing changed, ValidationError when the hat was never published.
+    The one place a minor edit is made."""
+    return _publish(hat, author, note, minor=True)
 
 
 @transaction.atomic
