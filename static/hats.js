@@ -57,7 +57,8 @@
 
   function renumber(list) {
     var n = 1;
-    each(list.children, function (row) {
+    each(list.children, function (row, i) {
+      each(row.querySelectorAll(".row-n"), function (span) { span.textContent = " " + (i + 1); });
       var position = row.querySelector(".position-input");
       if (position) {
         position.value = filled(row) ? n : "";
@@ -85,13 +86,15 @@
     return b;
   }
 
-  var dragged = null;
   function equip(list, row) {
     var cell = row.querySelector(".move-cell");
     if (!cell || cell.querySelector(".move-up")) { return; }
-    var handle = button(list.getAttribute("data-label-drag"), "⠿", "drag-handle");
+    // The handle is for the mouse and touch; the move buttons are the keyboard's way.
+    var handle = document.createElement("span");
+    handle.className = "drag-handle btn btn-sm btn-outline-secondary";
+    handle.textContent = "⠿";
+    handle.title = list.getAttribute("data-label-drag");
     handle.setAttribute("aria-hidden", "true");
-    handle.tabIndex = -1;  // the move buttons are the keyboard's way
     var up = button(list.getAttribute("data-label-up"), "↑", "move-up");
     var down = button(list.getAttribute("data-label-down"), "↓", "move-down");
     up.addEventListener("click", function () {
@@ -102,27 +105,31 @@
       if (row.nextElementSibling) { list.insertBefore(row.nextElementSibling, row); moved(list, row); }
       down.focus();
     });
-    handle.addEventListener("mousedown", function () { row.draggable = true; });
-    handle.addEventListener("touchstart", function () { row.draggable = true; }, { passive: true });
-    row.addEventListener("dragstart", function (event) {
-      dragged = row;
-      row.classList.add("dragging");
-      event.dataTransfer.effectAllowed = "move";
-      event.dataTransfer.setData("text/plain", "");
-    });
-    row.addEventListener("dragover", function (event) {
-      if (!dragged || dragged === row || dragged.parentNode !== list) { return; }
-      event.preventDefault();
-      var box = row.getBoundingClientRect();
-      var after = event.clientY > box.top + box.height / 2;
-      list.insertBefore(dragged, after ? row.nextElementSibling : row);
-    });
-    row.addEventListener("drop", function (event) { event.preventDefault(); });
-    row.addEventListener("dragend", function () {
-      row.draggable = false;
+    // Pointer events (mouse, touch and pen alike): the row follows the pointer.
+    // Listened to on the document: moving the row in the page would end a
+    // pointer capture on the handle.
+    function follow(event) {
+      var rows = Array.prototype.slice.call(list.children);
+      var before = rows.find(function (other) {
+        var box = other.getBoundingClientRect();
+        return other !== row && event.clientY < box.top + box.height / 2;
+      });
+      if (before && before !== row.nextElementSibling) { list.insertBefore(row, before); }
+      else if (!before && row !== list.lastElementChild) { list.appendChild(row); }
+    }
+    function drop() {
+      document.removeEventListener("pointermove", follow);
+      document.removeEventListener("pointerup", drop);
+      document.removeEventListener("pointercancel", drop);
       row.classList.remove("dragging");
-      if (dragged) { moved(list, dragged); }
-      dragged = null;
+      moved(list, row);
+    }
+    handle.addEventListener("pointerdown", function (event) {
+      event.preventDefault();
+      row.classList.add("dragging");
+      document.addEventListener("pointermove", follow);
+      document.addEventListener("pointerup", drop);
+      document.addEventListener("pointercancel", drop);
     });
     cell.insertBefore(down, cell.firstChild);
     cell.insertBefore(up, down);

@@ -147,13 +147,26 @@ def _typed(post, *names):
     return {n: post.get(n, "") for n in names if post.get(n, "").strip()}
 
 
-def _kept_forms(request, hat, done):
+KEPT = "hat-editor-kept"  # session key: side-form typing carried over a redirect
+
+
+def _side_typing(post):
+    """What the side forms of the page (duty, wearer, handover notes, change
+    note) hold, from a POST or from the session."""
+    names = ("task", "new_task", "area", "letters", "person", "share", "note", "kind")
+    data = {n: post.get(n, "") for n in names if post.get(n, "")}
+    data.update({k: v for k, v in post.items() if END_NOTE.match(k) and v.strip()})
+    return data
+
+
+def _kept_forms(request, hat, done=(), post=None):
     """The side forms holding what the user typed but did not act on (the
     button pressed was another one), unbound with that text as initial data,
-    so the page shows it again. `done`: the forms whose action ran."""
-    if request.method != "POST":
-        return {}
-    org, post, kept = request.access.org, request.POST, {}
+    so the page shows it again. `done`: the forms whose action ran. `post`:
+    the typing, by default the request's POST."""
+    if post is None:
+        post = request.POST if request.method == "POST" else {}
+    org, kept = request.access.org, {}
     duty = _typed(post, "task", "new_task", "area")
     if duty and "duty" not in done:
         kept["duty_form"] = DutyForm(org=org, initial={**duty, "letters": post.get("letters")})
@@ -206,7 +219,12 @@ def _editor(request, hat, status=200, done=(), **forms):
     acc = request.access
     org = acc.org
     sheet = hat_sheet(hat, history=20)
-    forms = {**_kept_forms(request, hat, done), **forms}
+    carried = request.session.pop(KEPT, None) if request.method == "GET" else None
+    carried = carried if carried and carried.get("hat") == hat.pk else None
+    if carried:
+        forms = {**_kept_forms(request, hat, post=carried["data"]), **forms}
+    else:
+        forms = {**_kept_forms(request, hat, done), **forms}
     if "form" not in forms:
         base = service.hat_state(hat, sheet.kpis, sheet.checklist)
         forms["form"] = HatForm(instance=hat, org=org, access=acc, base=base)
@@ -239,8 +257,8 @@ def _editor(request, hat, status=200, done=(), **forms):
         "person_q": person_q,
         "unpublished": unpublished,
         "latest": latest,
-        # A page answering a POST shows typing not saved yet: leaving asks first.
-        "unsaved": request.method == "POST",
+        # The page shows typing not saved yet: leaving asks first.
+        "unsaved": request.method == "POST" or carried is not None,
         **forms,
     }
     return render(request, "roles/hat_edit.html", context, status=status)
@@ -320,14 +338,21 @@ def _save_first(request, hat):
 
 
 def _done(request, hat, anchor="", done=()):
-    """After an action: back to the editor (POST, redirect, GET), unless a side
-    form holds typing the user did not act on; then the editor shows it again."""
+    """After an action: back to the editor (POST, redirect, GET). A side form
+    holding typing the user did not act on is carried over in the session
+    and shown again."""
     if _kept_forms(request, hat, done):
+        typing = _side_typing(request.POST)
+        if "duty" in done:
+            typing = {k: v for k, v in typing.items() if k not in ("task", "new_task", "area")}
+        if "wearer" in done:
+            typing = {k: v for k, v in typing.items() if k not in ("person", "share")}
+        typing = {k: v for k, v in typing.items() if k.split("-")[0] not in done}
+        request.session[KEPT] = {"hat": hat.pk, "data": typing}
         messages.info(
             request,
             _("What you started typing below is kept: finish it, or clear it."),
         )
-        return _editor(request, hat, done=done)
     url = reverse("roles:hat-edit", kwargs={"org": request.access.org.slug, "hat_id": hat.pk})
     return redirect(url + anchor)
 
