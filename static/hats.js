@@ -172,6 +172,7 @@
     input.id = id + "-search";
     input.className = "form-control suggest-input";
     input.autocomplete = "off";
+    input.placeholder = form.getAttribute("data-label-search") || "";
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-expanded", "false");
