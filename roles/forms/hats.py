@@ -194,8 +194,19 @@ class ChecklistForm(RowForm):
     field_order = ["text", "position"]
 
 
-KPIFormSet = forms.formset_factory(KPIForm, extra=2, can_delete=True, max_num=50)
-ChecklistFormSet = forms.formset_factory(ChecklistForm, extra=2, can_delete=True, max_num=100)
+class RowFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
+
+KPIFormSet = forms.formset_factory(
+    KPIForm, formset=RowFormSet, extra=2, can_delete=True, max_num=50
+)
+ChecklistFormSet = forms.formset_factory(
+    ChecklistForm, formset=RowFormSet, extra=2, can_delete=True, max_num=100
+)
 
 
 def ordered_rows(formset, fields):
