@@ -218,3 +218,22 @@ def test_suggestions_are_capped_with_flat_queries(world, as_manager):
     found = suggest(as_manager, "people", "person 00299")
     assert [r["label"] for r in found] == ["Person 00299"]
     assert suggest(as_manager, "tasks", "uppgift 00123")[0]["label"].endswith("Uppgift 00123")
+
+
+def test_duties_reorder_among_themselves_and_other_tasks_keep_their_place(world, as_manager):
+    area = world.task.area
+    m.Task.objects.filter(pk=world.task.pk).update(position=1)
+    between = f.TaskFactory(org=world.org, area=area, name="Någon annans", position=2)
+    later = f.TaskFactory(org=world.org, area=area, name="Ringa kunder", position=3)
+    f.ResponsibilityFactory(org=world.org, task=later, hat=world.hat, letter="A")
+    data = open_editor(as_manager, world.hat)
+    assert data["duty_order"] == str(later.pk)  # the parser keeps the last of a name
+    response = as_manager.post(
+        url("hat-edit", hat_id=world.hat.pk),
+        {**data, "duty_order": [str(later.pk), str(world.task.pk), "²", "x"]},
+    )
+    assert response.status_code == 302
+    order = list(m.Task.objects.filter(area=area).order_by("position", "pk"))
+    assert order == [later, between, world.task]
+    snapshot = service.snapshot_hat(world.hat)
+    assert [d["task"] for d in snapshot["duties"]] == ["Ringa kunder", world.task.name]

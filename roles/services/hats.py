@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -528,6 +528,51 @@ def add_duty(hat, letters, author, task=None, task_name="", area_name=""):
         task = new_task(hat.org, task_name.strip(), area_named(hat.org, area_name))
     keep = _locked_letters(task, hat) - {"A", "R"}
     return set_cell(task, hat, keep | set(raci.letters_of(letters)), author)
+
+
+def order_duties(hat, task_ids):
+    """Put `hat`'s duties (tasks it is R or A for) in the order of `task_ids`
+    within each area. A hat's duties are listed in the matrix's task order, so
+    this moves those tasks among themselves in their area: every other task
+    keeps its place. Ids that are not a duty of the hat are ignored; duties
+    left out keep their turn after the others. True if any task moved."""
+    wanted = {tid: i for i, tid in enumerate(task_ids)}
+    duties = set(
+        Responsibility.objects.filter(hat_id=hat.pk, letter__in=("A", "R")).values_list(
+            "task_id", flat=True
+        )
+    )
+    if not duties:
+        return False
+    with transaction.atomic():
+        areas = set(
+            Task.objects.filter(org_id=hat.org_id, pk__in=duties).values_list("area_id", flat=True)
+        )
+        in_areas = Q(area_id__in=[a for a in areas if a is not None])
+        if None in areas:
+            in_areas |= Q(area__isnull=True)
+        # Locked in id order, as every writer locks tasks, then put in their order.
+        tasks = sorted(
+            Task.objects.filter(in_areas, org_id=hat.org_id).select_for_update().order_by("pk"),
+            key=lambda t: (t.position, t.pk),
+        )
+        changed = []
+        for area_id in areas:
+            siblings = [t for t in tasks if t.area_id == area_id]
+            slots = [i for i, t in enumerate(siblings) if t.pk in duties]
+            # A stable sort: duties left out of `task_ids` keep their turn.
+            mine = sorted((siblings[i] for i in slots), key=lambda t: wanted.get(t.pk, len(wanted)))
+            order = list(siblings)
+            for slot, task in zip(slots, mine, strict=True):
+                order[slot] = task
+            if order == siblings:
+                continue
+            for position, task in enumerate(order):
+                if task.position != position:
+                    task.position = position
+                    changed.append(task)
+        Task.objects.bulk_update(changed, ["position"])
+    return bool(changed)
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from ..access import get_in_org, org_view
+from ..access import get_in_org, id_param, org_view
 from ..forms.hats import (
     ChecklistFormSet,
     DutyForm,
@@ -317,7 +317,10 @@ def _save_typed(request, hat):
     except ValidationError as loop:  # another edit made meanwhile closes a loop
         form.add_error("reports_to", loop)
         return _editor(request, hat, form=form, kpis=kpis, checklist=checklist)
-    if changes and hat.version != version:
+    duty_order = [t for t in map(id_param, request.POST.getlist("duty_order")) if t]
+    if duty_order and service.order_duties(hat, duty_order):
+        changes = [*changes, "duties"]
+    if changes and hat.version != version and changes != ["duties"]:
         messages.success(
             request,
             _("Saved the hat, together with the changes someone else saved meanwhile."),

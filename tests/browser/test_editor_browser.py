@@ -113,6 +113,11 @@ def test_nothing_typed_is_lost_whatever_is_clicked(page, demo):
     page.mouse.up()
     expect(items.nth(0).locator("input[name$='-text']")).to_have_value(last_text)
 
+    follow_up = editor.locator("#duties li", has_text="Följa upp offerter")
+    follow_up.get_by_role("button", name=text("sv", "Move up")).press("Enter")
+    offer_duties = editor.locator("#duties h3:text-is('Offert') + ul > li")
+    expect(offer_duties.nth(1)).to_contain_text("Följa upp offerter")
+
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
     page.get_by_role("link", name=text("sv", "Back to the hat")).click()
@@ -125,6 +130,9 @@ def test_nothing_typed_is_lost_whatever_is_clicked(page, demo):
     assert not hat.revisions.filter(number=3).exists()
     assert list(hat.kpis.values_list("name", flat=True))[1] == name
     assert hat.checklist.first().text == last_text
+    offert = m.Task.objects.filter(org=demo.nordisk, area__name="Offert").order_by("position")
+    names = [t.name for t in offert]
+    assert names.index("Följa upp offerter") < names.index("Prissättning och rabatter")
     expect(editor.locator("[name=note]")).to_have_value("Söder och mässan.")
     expect(editor.locator(f"[name=end{sara.pk}-note]")).to_have_value(
         "Kunderna i Lund vill ha besök."
