@@ -249,7 +249,7 @@
     function ask() {
       var query = input.value.trim();
       var mine = ++asked;
-      fetch(url + "?q=" + encodeURIComponent(query), { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      fetch(url + (url.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(query), { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.json() : { results: [] }; })
         .then(function (data) { if (mine === asked) { show(data.results || [], query); } })
         .catch(function () { /* offline: the typed text stays, the choice is unchanged */ });

@@ -183,6 +183,10 @@ def test_suggestions_stay_in_the_organisation(world, other_world, as_manager):
     ):
         ids = {r["id"] for r in suggest(as_manager, kind)}
         assert ours.pk in ids and theirs.pk not in ids, kind
+    page = as_manager.get(url("hat-edit", hat_id=world.hat.pk)).content.decode()
+    assert f'data-suggest="/o/alfa/suggest/hats/?exclude={world.hat.pk}"' in page
+    found = as_manager.get(url("suggest-hats"), {"q": "", "exclude": world.hat.pk}).json()
+    assert world.hat.pk not in {r["id"] for r in found["results"]}
 
 
 def test_suggestions_need_a_manager_and_refuse_outsiders(world, as_member, as_outsider):

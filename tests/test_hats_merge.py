@@ -361,7 +361,7 @@ def test_reports_to_offers_the_nearest_hats_suggests_the_rest_and_saves_any(worl
     assert offered.count("<option") == 200 + 1  # and the empty choice
     assert f'value="{world.hat.pk}"' not in offered  # not itself
     assert "Fjärran 249 (Långt bort)" not in offered
-    assert 'data-suggest="/o/alfa/suggest/hats/"' in offered
+    assert f'data-suggest="/o/alfa/suggest/hats/?exclude={world.hat.pk}"' in offered
     found = as_admin.get(url("suggest-hats"), {"q": "fjärran 249"}).json()["results"]
     last = m.Hat.objects.get(org=world.org, title="Fjärran 249")
     assert found == [{"id": last.pk, "label": "Fjärran 249 (Långt bort)"}]

@@ -233,7 +233,10 @@ def _editor(request, hat, status=200, done=(), **forms):
             prefix="checklist", initial=checklist_initial(sheet.checklist)
         )
     suggest = {kind: reverse(f"roles:suggest-{kind}", kwargs={"org": org.slug}) for kind in SUGGEST}
-    forms["form"].fields["reports_to"].widget.attrs["data-suggest"] = suggest["hats"]
+    # A hat cannot report to itself: not suggested.
+    forms["form"].fields["reports_to"].widget.attrs["data-suggest"] = (
+        f"{suggest['hats']}?exclude={hat.pk}"
+    )
     task_q, person_q = _search(request, "q"), _search(request, "who")
     duty_form = forms.setdefault("duty_form", DutyForm(org=org))
     duty_form.offer_tasks(hat, task_q)
@@ -544,22 +547,22 @@ def hat_publish(request, hat_id):
 
 
 # Suggestions for the search-as-you-type fields -----------------------------------
-def _hat_rows(org, q):
-    qs = Hat.objects.for_org(org)
+def _hat_rows(org, q, exclude=None):
+    qs = Hat.objects.for_org(org).exclude(pk=exclude)
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(function__name__icontains=q))
     rows = qs.order_by("title", "function__name", "pk").values_list("pk", "title", "function__name")
     return [(pk, f"{title} ({function})") for pk, title, function in rows[:SUGGESTIONS]]
 
 
-def _person_rows(org, q):
+def _person_rows(org, q, exclude=None):
     qs = Person.objects.for_org(org).filter(active=True)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q))
     return list(qs.order_by("name", "pk").values_list("pk", "name")[:SUGGESTIONS])
 
 
-def _task_rows(org, q):
+def _task_rows(org, q, exclude=None):
     qs = Task.objects.for_org(org).select_related("area")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(area__name__icontains=q))
@@ -577,5 +580,6 @@ def suggest(request, kind):
     """At most SUGGESTIONS of the organisation's hats, active people or tasks
     named like `q`, as JSON for the editor's search-as-you-type fields. One
     query whatever the size of the organisation."""
-    rows = SUGGEST[kind](request.access.org, _search(request, "q"))
+    exclude = id_param(request.GET.get("exclude"))
+    rows = SUGGEST[kind](request.access.org, _search(request, "q"), exclude)
     return JsonResponse({"results": [{"id": pk, "label": label} for pk, label in rows]})
