@@ -230,7 +230,7 @@ def hat_detail(request, hat_id):
             "sheet": hat_sheet(hat),
             "can_edit": can_edit,
             "show_acks": acc.is_manager,
-            "publish_form": PublishForm() if can_edit else None,
+            "publish_form": PublishForm(first=not hat.revision) if can_edit else None,
         },
     )
 
@@ -326,6 +326,6 @@ def hat_revisions(request, hat_id):
             "changes": changes,
             "can_edit": can_edit,
             "unpublished": unpublished,
-            "publish_form": PublishForm() if can_edit else None,
+            "publish_form": PublishForm(first=not revisions) if can_edit else None,
         },
     )
