@@ -241,3 +241,14 @@ def test_duties_reorder_among_themselves_and_other_tasks_keep_their_place(world,
     assert order == [later, between, world.task]
     snapshot = service.snapshot_hat(world.hat)
     assert [d["task"] for d in snapshot["duties"]] == ["Ringa kunder", world.task.name]
+
+
+def test_publishing_keeps_a_duty_typed_but_not_added(world, as_manager):
+    service.publish_hat(world.hat, world.manager, "first")
+    service.save_hat(world.hat, {"purpose": "Nytt"}, world.hat.version, world.manager)
+    data = {**open_editor(as_manager, world.hat), "note": "Nytt syfte", "new_task": "Halvskriven"}
+    response = post(as_manager, "hat-publish", world.hat, data)
+    assert world.hat.revisions.filter(number=2, note="Nytt syfte").exists()
+    page = as_manager.get(response.url).content.decode()
+    assert 'value="Halvskriven"' in page
+    assert "Nytt syfte</textarea>" not in page  # published: the note is spent

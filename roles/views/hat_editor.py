@@ -148,6 +148,12 @@ def _typed(post, *names):
 
 
 KEPT = "hat-editor-kept"  # session key: side-form typing carried over a redirect
+# The fields of each side form whose action can be done.
+SIDE_FIELDS = {
+    "duty": ("task", "new_task", "area", "letters"),
+    "wearer": ("person", "share"),
+    "publish": ("note", "kind"),
+}
 
 
 def _side_typing(post):
@@ -348,12 +354,12 @@ def _done(request, hat, anchor="", done=()):
     holding typing the user did not act on is carried over in the session
     and shown again."""
     if _kept_forms(request, hat, done):
-        typing = _side_typing(request.POST)
-        if "duty" in done:
-            typing = {k: v for k, v in typing.items() if k not in ("task", "new_task", "area")}
-        if "wearer" in done:
-            typing = {k: v for k, v in typing.items() if k not in ("person", "share")}
-        typing = {k: v for k, v in typing.items() if k.split("-")[0] not in done}
+        spent = {name for form in done for name in SIDE_FIELDS.get(form, ())}
+        typing = {
+            k: v
+            for k, v in _side_typing(request.POST).items()
+            if k not in spent and k.split("-")[0] not in done
+        }
         request.session[KEPT] = {"hat": hat.pk, "data": typing}
         messages.info(
             request,
@@ -543,6 +549,8 @@ def hat_publish(request, hat_id):
             _("Published revision %(number)s. Its wearers are asked to confirm it.")
             % {"number": revision.number},
         )
+    if from_editor:  # back to the editor, with whatever else was typed there
+        return _done(request, hat, "#publish", done={"publish"})
     return redirect("roles:hat-revisions", org=acc.org.slug, hat_id=hat.pk)
 
 

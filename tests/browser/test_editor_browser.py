@@ -144,8 +144,13 @@ def test_nothing_typed_is_lost_whatever_is_clicked(page, demo):
     revision = hat.revisions.get(number=3)
     assert revision.note == "Söder och mässan." and not revision.minor
     assert revision.snapshot["title"] == "Säljare Syd"
-    # The handover note typed and never sent is still asked about on leaving.
-    assert sara.__class__.objects.get(pk=sara.pk).ended is None
+    # Back in the editor: the handover note typed and never sent is still there,
+    # the change note is spent.
+    expect(editor.locator(f"[name=end{sara.pk}-note]")).to_have_value(
+        "Kunderna i Lund vill ha besök."
+    )
+    expect(editor.locator("[name=note]")).to_have_value("")
+    assert m.Assignment.objects.get(pk=sara.pk).ended is None
 
 
 def test_publish_with_nothing_changed_is_refused(page, demo):
