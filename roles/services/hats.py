@@ -137,6 +137,7 @@ def unpublished_changes(hat, latest=None):
 
 
 def _publish(hat, author, note, minor):
+    """The revision both ways of publishing make; the caller holds the transaction."""
     locked = Hat.objects.select_for_update().get(pk=hat.pk)
     latest = HatRevision.objects.filter(hat_id=hat.pk, number=locked.revision).first()
     snapshot = snapshot_hat(locked)
@@ -182,8 +183,9 @@ def publish_hat(hat, author, note=""):
     wearer is asked to confirm again (and is shown what changed). Raises
     NothingToPublish when the hat reads as its latest revision. The one place
     a new revision is made: what should follow one (telling the wearers)
-    belongs here."""
-    return _publish(hat, author, note, minor=False)
+    belongs here, not in save_minor_edit."""
+    revision = _publish(hat, author, note, minor=False)
+    return revision
 
 
 @transaction.atomic
