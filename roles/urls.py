@@ -64,9 +64,13 @@ org_patterns = [
         hat_editor.hat_wearer_end,
         name="hat-wearer-end",
     ),
-    path("hats/<id:hat_id>/publish/", hats.hat_publish, name="hat-publish"),
+    path("hats/<id:hat_id>/publish/", hat_editor.hat_publish, name="hat-publish"),
     path("hats/<id:hat_id>/revisions/", hats.hat_revisions, name="hat-revisions"),
     path("functions/<id:function_id>/hats/new/", hats.hat_create, name="hat-create"),
+    # the editor's search-as-you-type fields
+    path("suggest/hats/", hat_editor.suggest, {"kind": "hats"}, name="suggest-hats"),
+    path("suggest/people/", hat_editor.suggest, {"kind": "people"}, name="suggest-people"),
+    path("suggest/tasks/", hat_editor.suggest, {"kind": "tasks"}, name="suggest-tasks"),
     # my hats
     path("me/", me.me, name="me"),
     path("me/hats/<id:hat_id>/acknowledge/", me.me_acknowledge, name="me-acknowledge"),

@@ -206,6 +206,7 @@ def test_hat_page_lists_kpis_and_checklist_in_order_and_the_current_revision(
     assert "not yet published" in page
     service.publish_hat(hat, world.manager, "Första")
     service.acknowledge(world.member, hat)
+    service.save_hat(hat, {"purpose": "Att göra ännu mer nytta."}, hat.version, world.manager)
     service.publish_hat(hat, world.manager, "Andra")
     revision = m.HatRevision.objects.get(hat=hat, number=2)
     page = as_manager.get(url("hat-detail", hat_id=hat.pk)).content.decode()

@@ -104,6 +104,8 @@ def test_person_view_shows_acknowledgement_status(world, as_manager):
     assert "Revision 1 not confirmed yet" in as_manager.get(target).text
     hat_services.acknowledge(world.member, world.hat)
     assert "Confirmed revision 1 on" in as_manager.get(target).text
+    world.hat.purpose = "Ändrat syfte"
+    world.hat.save()
     hat_services.publish_hat(world.hat, world.manager)
     assert "Revision 2 not confirmed yet (confirmed revision 1)" in as_manager.get(target).text
 

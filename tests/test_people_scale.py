@@ -56,6 +56,8 @@ def grow(world, functions=40, hats=120, people=300, tasks=400):
     for hat in hs[:20]:
         hat_services.publish_hat(hat, world.manager, "one")
         hat_services.acknowledge(world.member, hat)
+        m.Hat.objects.filter(pk=hat.pk).update(purpose="Ändrat syfte")
+        hat.refresh_from_db()
         hat_services.publish_hat(hat, world.manager, "two")
     for p in ps[:100]:
         hat_services.acknowledge(p, hs[ps.index(p) % hats])

@@ -111,11 +111,18 @@ class HatForm(forms.ModelForm):
                 self.initial["base"] = sign_base(hat, base)
 
     def offer_bosses(self, hat):
-        """Offer every other hat of the organisation to report to, as plain
-        (id, label) rows: building thousands of Hat instances for a list
-        costs more than the rest of the editor. One query."""
+        """Offer at most CHOICES_CAP other hats to report to (the one chosen
+        now first), as plain (id, label) rows; the field searches the rest on
+        the server as the user types (views.suggest). The list is what a
+        browser without JavaScript chooses from. One query."""
         field = self.fields["reports_to"]
-        rows = field.queryset.values_list("pk", "title", "function__name")
+        chosen = self.data.get("reports_to") if self.is_bound else hat.reports_to_id
+        chosen = int(chosen) if str(chosen or "").isdigit() else 0
+        rows = (
+            field.queryset.annotate(chosen=Case(When(pk=chosen, then=Value(0)), default=Value(1)))
+            .order_by("chosen", "function__name", "title", "pk")
+            .values_list("pk", "title", "function__name")[:CHOICES_CAP]
+        )
         field.widget.choices = [("", field.empty_label or "")] + [
             (pk, f"{title} ({function})") for pk, title, function in rows
         ]
@@ -151,9 +158,12 @@ class HatForm(forms.ModelForm):
 
 
 class RowForm(forms.Form):
-    """One row of an inline list. `position` orders the rows; blank keeps them in place."""
+    """One row of an inline list. The hidden `position` orders the rows (the
+    page's drag and move buttons renumber it); blank keeps them in place."""
 
-    position = forms.IntegerField(label=_("Position"), required=False, min_value=0)
+    position = forms.IntegerField(
+        label=_("Position"), required=False, min_value=0, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,8 +194,19 @@ class ChecklistForm(RowForm):
     field_order = ["text", "position"]
 
 
-KPIFormSet = forms.formset_factory(KPIForm, extra=2, can_delete=True, max_num=50)
-ChecklistFormSet = forms.formset_factory(ChecklistForm, extra=2, can_delete=True, max_num=100)
+class RowFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
+
+KPIFormSet = forms.formset_factory(
+    KPIForm, formset=RowFormSet, extra=2, can_delete=True, max_num=50
+)
+ChecklistFormSet = forms.formset_factory(
+    ChecklistForm, formset=RowFormSet, extra=2, can_delete=True, max_num=100
+)
 
 
 def ordered_rows(formset, fields):
@@ -343,14 +364,37 @@ class EndWearerForm(forms.Form):
     )
 
 
+PUBLISH_KINDS = [
+    ("new", _("A new revision: the wearers are asked to confirm it and see what changed")),
+    ("minor", _("A minor edit (a typo, a wording): the wearers are not asked again")),
+]
+
+
 class PublishForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Publish as"),
+        choices=PUBLISH_KINDS,
+        initial="new",
+        required=False,
+        widget=forms.RadioSelect,
+    )
     note = forms.CharField(
         label=_("Change note"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("What changed, in a sentence. Wearers are asked to confirm again."),
+        help_text=_("What changed, in a sentence."),
     )
+    # A digest of the changes the page showed: publish only what was seen.
+    shown = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
+
+    def __init__(self, *args, first=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if first:  # nothing to keep confirmations from: a first revision is new
+            self.fields["kind"].choices = PUBLISH_KINDS[:1]
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or "new"
 
 
 class NewHatForm(forms.Form):

@@ -202,6 +202,9 @@ class HatRevision(OrgOwned):
     created = models.DateTimeField(_("published"), auto_now_add=True)
     note = models.TextField(_("change note"), blank=True)
     snapshot = models.JSONField(_("snapshot"), default=dict)
+    # A minor edit (a typo, a wording): whoever had confirmed the revision
+    # before it is counted as having confirmed this one too.
+    minor = models.BooleanField(_("minor edit"), default=False)
 
     class Meta:
         ordering = ["hat", "-number"]

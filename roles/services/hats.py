@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,7 @@ from ..models import (
     Responsibility,
     Task,
 )
-from ..revisions import item_text
+from ..revisions import diff_snapshots, item_text
 from .cells import set_cell
 
 # Fields of a hat the editor writes, in page order.
@@ -123,10 +123,28 @@ def snapshot_hat(hat):
     return snapshot_from(hat, cells, tasks)
 
 
-@transaction.atomic
-def publish_hat(hat, author, note=""):
-    """Make the next immutable revision of `hat`. Wearers are asked to confirm again."""
+class NothingToPublish(Exception):
+    """The hat reads as its latest revision does: publishing would only ask
+    the wearers to confirm what they have already read."""
+
+
+def unpublished_changes(hat, latest=None):
+    """(latest revision or None, its snapshot's diff to the hat as saved now):
+    what publishing `hat` would publish. `latest` may be passed preloaded."""
+    if latest is None:
+        latest = HatRevision.objects.filter(hat_id=hat.pk, number=hat.revision).first()
+    return latest, diff_snapshots(latest.snapshot if latest else None, snapshot_hat(hat))
+
+
+def _publish(hat, author, note, minor):
+    """The revision both ways of publishing make; the caller holds the transaction."""
     locked = Hat.objects.select_for_update().get(pk=hat.pk)
+    latest = HatRevision.objects.filter(hat_id=hat.pk, number=locked.revision).first()
+    snapshot = snapshot_hat(locked)
+    if latest is not None and not diff_snapshots(latest.snapshot, snapshot):
+        raise NothingToPublish
+    if minor and latest is None:
+        raise ValidationError(_("The first revision of a hat is a new revision, not a minor edit."))
     number = locked.revision + 1
     revision = HatRevision.objects.create(
         org_id=hat.org_id,
@@ -134,8 +152,17 @@ def publish_hat(hat, author, note=""):
         number=number,
         author=author,
         note=note,
-        snapshot=snapshot_hat(locked),
+        snapshot=snapshot,
+        minor=minor,
     )
+    if minor:
+        # Whoever confirmed the revision before has read this one, give or take a typo.
+        Acknowledgement.objects.bulk_create(
+            [
+                Acknowledgement(org_id=hat.org_id, person_id=pid, hat=locked, revision=revision)
+                for pid in latest.acknowledgements.values_list("person_id", flat=True)
+            ]
+        )
     Hat.objects.filter(pk=hat.pk).update(revision=F("revision") + 1)
     hat.revision = number
     HatChange.objects.create(
@@ -147,8 +174,29 @@ def publish_hat(hat, author, note=""):
         old=str(number - 1),
         new=str(number),
     )
-    notify.revision_published(locked, revision, author)
     return revision
+
+
+@transaction.atomic
+def publish_hat(hat, author, note=""):
+    """Publish a new revision of `hat`: the next immutable snapshot, which every
+    wearer is asked to confirm again (and is shown what changed). Raises
+    NothingToPublish when the hat reads as its latest revision. The one place
+    a new revision is made: what should follow one (telling the wearers)
+    belongs here, not in save_minor_edit."""
+    revision = _publish(hat, author, note, minor=False)
+    notify.revision_published(revision.hat, revision, author)
+    return revision
+
+
+@transaction.atomic
+def save_minor_edit(hat, author, note=""):
+    """Publish the hat's saved changes as a minor edit (a typo, a wording): a
+    revision marked minor, confirmed already by everyone who had confirmed the
+    one before, so no wearer is asked to confirm again. Raises NothingToPublish
+    when nothing changed, ValidationError when the hat was never published.
+    The one place a minor edit is made."""
+    return _publish(hat, author, note, minor=True)
 
 
 @transaction.atomic
@@ -485,6 +533,51 @@ def add_duty(hat, letters, author, task=None, task_name="", area_name=""):
         task = new_task(hat.org, task_name.strip(), area_named(hat.org, area_name))
     keep = _locked_letters(task, hat) - {"A", "R"}
     return set_cell(task, hat, keep | set(raci.letters_of(letters)), author)
+
+
+def order_duties(hat, task_ids):
+    """Put `hat`'s duties (tasks it is R or A for) in the order of `task_ids`
+    within each area. A hat's duties are listed in the matrix's task order, so
+    this moves those tasks among themselves in their area: every other task
+    keeps its place. Ids that are not a duty of the hat are ignored; duties
+    left out keep their turn after the others. True if any task moved."""
+    wanted = {tid: i for i, tid in enumerate(task_ids)}
+    duties = set(
+        Responsibility.objects.filter(hat_id=hat.pk, letter__in=("A", "R")).values_list(
+            "task_id", flat=True
+        )
+    )
+    if not duties:
+        return False
+    with transaction.atomic():
+        areas = set(
+            Task.objects.filter(org_id=hat.org_id, pk__in=duties).values_list("area_id", flat=True)
+        )
+        in_areas = Q(area_id__in=[a for a in areas if a is not None])
+        if None in areas:
+            in_areas |= Q(area__isnull=True)
+        # Locked in id order, as every writer locks tasks, then put in their order.
+        tasks = sorted(
+            Task.objects.filter(in_areas, org_id=hat.org_id).select_for_update().order_by("pk"),
+            key=lambda t: (t.position, t.pk),
+        )
+        changed = []
+        for area_id in areas:
+            siblings = [t for t in tasks if t.area_id == area_id]
+            slots = [i for i, t in enumerate(siblings) if t.pk in duties]
+            # A stable sort: duties left out of `task_ids` keep their turn.
+            mine = sorted((siblings[i] for i in slots), key=lambda t: wanted.get(t.pk, len(wanted)))
+            order = list(siblings)
+            for slot, task in zip(slots, mine, strict=True):
+                order[slot] = task
+            if order == siblings:
+                continue
+            for position, task in enumerate(order):
+                if task.position != position:
+                    task.position = position
+                    changed.append(task)
+        Task.objects.bulk_update(changed, ["position"])
+    return bool(changed)
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import hat_templates, pdf, raci
 from ..access import deny_unless, get_in_org, id_param, org_view
@@ -230,7 +230,7 @@ def hat_detail(request, hat_id):
             "sheet": hat_sheet(hat),
             "can_edit": can_edit,
             "show_acks": acc.is_manager,
-            "publish_form": PublishForm() if can_edit else None,
+            "publish_form": PublishForm(first=not hat.revision) if can_edit else None,
         },
     )
 
@@ -298,24 +298,6 @@ def _retitled(template, title):
 
 
 # Publishing and revisions ---------------------------------------------------------
-@org_view("manager")
-@require_POST
-def hat_publish(request, hat_id):
-    hat = find_hat(request, hat_id, edit=True)
-    acc = request.access
-    form = PublishForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect("roles:hat-detail", org=acc.org.slug, hat_id=hat.pk)
-    revision = service.publish_hat(hat, acc.person, form.cleaned_data["note"])
-    messages.success(
-        request,
-        _("Published revision %(number)s. Its wearers are asked to confirm it.")
-        % {"number": revision.number},
-    )
-    return redirect("roles:hat-revisions", org=acc.org.slug, hat_id=hat.pk)
-
-
 @org_view()
 @require_safe
 def hat_revisions(request, hat_id):
@@ -344,6 +326,6 @@ def hat_revisions(request, hat_id):
             "changes": changes,
             "can_edit": can_edit,
             "unpublished": unpublished,
-            "publish_form": PublishForm() if can_edit else None,
+            "publish_form": PublishForm(first=not revisions) if can_edit else None,
         },
     )

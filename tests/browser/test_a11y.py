@@ -5,8 +5,11 @@ import json
 
 import pytest
 
+from roles import models as m
+
 from .harness import (
     MAIN_PAGES,
+    MANAGER,
     MORE_PAGES,
     NODE_MODULES,
     import_file,
@@ -101,3 +104,20 @@ def test_more_pages_have_no_serious_violations(audit_page, demo):
         if found:
             problems.append(f"--- {spec.label} ({page.url})\n{describe(found)}")
     assert not problems, "axe found serious or critical violations:\n" + "\n".join(problems)
+
+
+def test_hat_editor_suggestions_open_have_no_serious_violations(audit_page, demo):
+    """The search-as-you-type list, open, with a suggestion highlighted."""
+    page = audit_page
+    sign_in(page, MANAGER)
+    page.goto(
+        org_url("roles:hat-edit", obj=m.Hat.objects.for_org(demo.nordisk).get(title="Säljare"))
+    )
+    box = page.locator("#id_person-search")
+    box.fill("a")
+    page.locator("#id_person-suggestions [role=option]").first.wait_for()
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-expanded") == "true"
+    assert box.get_attribute("aria-activedescendant") == "id_person-option-0"
+    found = axe_violations(page)
+    assert not found, describe(found)
