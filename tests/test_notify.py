@@ -45,7 +45,7 @@ def html_of(message):
 def publish(world, note="Nya rabattregler"):
     """A new revision: the hat's authority changes (publishing an unchanged hat
     is refused), then it is published."""
-    world.hat.authority = f"Beslutar om {note.lower()}"
+    world.hat.authority = f"{world.hat.authority} {note}".strip()
     world.hat.save()
     return hat_services.publish_hat(world.hat, world.manager, note)
 
