@@ -186,6 +186,9 @@ class Sheet:
     header_row: int | None = None
     row_kinds: dict = field(default_factory=dict)  # {row number: "area", "legend", "task"}
     grid: list = field(default_factory=list)  # the first rows as read, for the preview
+    grid_rows: int = 0  # rows in the sheet; the grid holds the first PREVIEW_ROWS
+    flagged: list = field(default_factory=list)  # [row, column] of unsaved formulas (from 1, 0)
+    hidden_sheets: list = field(default_factory=list)
 
     def row_kind(self, number, row):
         """How a row of the sheet was read: header, title (above the header), task,
@@ -230,6 +233,9 @@ class Sheet:
             "header_row": self.header_row,
             "row_kinds": [[number, kind] for number, kind in self.row_kinds.items()],
             "grid": self.grid,
+            "grid_rows": self.grid_rows,
+            "flagged": self.flagged,
+            "hidden_sheets": self.hidden_sheets,
         }
 
     @classmethod
@@ -249,6 +255,9 @@ class Sheet:
             header_row=data.get("header_row"),
             row_kinds={number: kind for number, kind in data.get("row_kinds", [])},
             grid=data.get("grid", []),
+            grid_rows=data.get("grid_rows", 0),
+            flagged=data.get("flagged", []),
+            hidden_sheets=data.get("hidden_sheets", []),
         )
 
 
@@ -299,6 +308,26 @@ def read_sheet(data, filename, sheet_name=None):
         if type(exc).__name__ != "PanicException":
             raise
         raise excel_error(exc) from None
+
+
+def check_upload(data, filename):
+    """The checks that need no parser (size, kind of file, the zip's parts and its
+    shared strings), made in the request before the file is stored for the job
+    that reads it. Raises SheetError; the reading job finds anything else."""
+    if not data:
+        raise SheetError(_("The file is empty."))
+    if len(data) > MAX_BYTES:
+        raise SheetError(
+            _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
+            % {"size": round(len(data) / 1024 / 1024, 1), "limit": MAX_BYTES // 1024 // 1024}
+        )
+    lower = (filename or "").lower()
+    if data.startswith(ZIP_MAGIC) and lower.endswith(WORKBOOK_SUFFIXES):
+        check_zip(data)
+    elif not data.startswith(OLE_MAGIC) and not lower.endswith(
+        (*WORKBOOK_SUFFIXES, ".xls", *TEXT_SUFFIXES)
+    ):
+        raise SheetError(_("Upload a .csv, .xlsx, .ods or .xls file."))
 
 
 def load_grids(data, filename):
@@ -768,6 +797,8 @@ def read_grid(grid):
         ]
         for n, row in enumerate(rows[:PREVIEW_ROWS])
     ]
+    sheet.grid_rows = len(rows)
+    sheet.flagged = [[n + 1, c] for n, c, _formula in facts.unsaved_formulas]
     formulas = {(n + 1, column_letter(c)) for n, c, _formula in facts.unsaved_formulas}
     sheet.problems = [p for p in sheet.problems if (p.row, p.column) not in formulas]
     for n in sorted(facts.hidden_rows):
@@ -792,6 +823,7 @@ def read_grid(grid):
 
 def finish(sheet, names, hidden):
     sheet.sheet_names = names
+    sheet.hidden_sheets = list(hidden)
     skipped = [name for name in hidden if name != sheet.name]
     if skipped:
         sheet.problem(

@@ -36,6 +36,11 @@ def job_list(request):
 @org_view()
 def job_detail(request, job_id):
     job = get_in_org(visible_jobs(request.access), request.access, pk=job_id)
+    if job.kind in jobs.IMPORT_KINDS and not request.htmx:
+        # An import's page is its preview (roles/views/interchange.py).
+        return redirect(
+            "roles:matrix-import-preview", org=request.access.org.slug, import_job_id=job.pk
+        )
     template = "roles/job_status.html" if request.htmx else "roles/job_detail.html"
     return render(request, template, {"job": job, "nav": "jobs"})
 
