@@ -16,6 +16,7 @@ from ..jobs_helpers import WorkerProcess
 from .harness import (
     PASSWORD,
     html_lang,
+    import_sample,
     need,
     org_url,
     sign_in,
@@ -363,17 +364,6 @@ def test_ceo_follows_a_gap_to_the_matrix_and_fixes_it(page, demo):
 # --- 4 import -------------------------------------------------------------------------------
 
 
-# The sheet of the import journey: "Fältsäljare" and "Inne" are named otherwise
-# than the demo's hats, "Partneransvarig" is no hat yet, and "Bygga prospektlistor"
-# is a task the demo already has in Prospektering.
-JOURNEY_SHEET = (
-    "Uppgift,Fältsäljare,Inne,Partneransvarig\n"
-    "Prospektering,,,\n"
-    "Bygga prospektlistor,A,R,C\n"
-    "Partnerträffar,R,C,A\n"
-)
-
-
 @pytest.fixture
 def worker(demo, live_server):
     # The demo is written before the worker starts (SQLite's lock; see test_jobs_browser).
@@ -400,8 +390,7 @@ def test_import_previews_chooses_and_applies(page, demo, worker, tmp_path):
     key_account = m.Function.objects.for_org(org).get(name="Key Account")
     existing = m.Task.objects.for_org(org).get(name="Bygga prospektlistor")
     tasks_before = m.Task.objects.for_org(org).count()
-    sheet = tmp_path / "ansvar.csv"
-    sheet.write_text(JOURNEY_SHEET, encoding="utf-8")
+    sheet = import_sample(tmp_path)
 
     sign_in(page, "vd@nordisk.example")
     page.goto(org_url("roles:matrix-import"))
