@@ -668,6 +668,7 @@ def workbook_grids(data, archive, kind):
             facts = scan_xlsx(archive.read(part), name) if part else SheetFacts()
             if kind == "ods":
                 check_ods_extent(archive, name)
+                facts = scan_ods(archive.read("content.xml"), name)
             rows = []
             for values in book.get_sheet_by_index(index).to_python(skip_empty_area=False):
                 rows.append([cell_text(v) for v in values[: MAX_COLUMNS + 1]])
@@ -690,6 +691,70 @@ def check_ods_extent(archive, name):
         limit = MAX_SHEET_ROWS if kind == b"rows" else MAX_COLUMNS
         if int(count) > limit and not closed and kind == b"columns":
             raise beyond_limits(name, _("a repeated cell"))
+
+
+# OpenDocument: calamine gives neither hidden rows and columns nor formulas, so
+# the table's XML is scanned for them as for xlsx. A row or column is hidden when
+# its visibility is "collapse" or "filter"; a cell holds a formula without a saved
+# value when it has `table:formula` but no value attribute and no text.
+_ODS_TABLE = re.compile(rb"<table:table(?=[\s>])([^>]*)>")
+_ODS_TOKEN = re.compile(
+    rb"<table:(table-row|table-column|table-cell|covered-table-cell)(?=[\s/>])([^>]*?)(/?)>"
+    rb"|</table:table-row>|</table:table>"
+)
+_ODS_HIDDEN = re.compile(rb'table:visibility="(?:collapse|filter)"')
+_ODS_VALUE = re.compile(rb"office:(?:value|string-value|boolean-value|date-value|time-value)=")
+_ODS_FORMULA = re.compile(rb'table:formula="([^"]*)"')
+_ODS_TEXT = re.compile(rb"<text:p\b[^>]*>[^<]")
+
+
+def _repeated(attributes, what):
+    found = re.search(rb"table:number-" + what + rb'-repeated="(\d+)"', attributes)
+    return int(found.group(1)) if found else 1
+
+
+def scan_ods(xml, name):
+    """The SheetFacts of the table `name` in an OpenDocument content.xml."""
+    facts = SheetFacts()
+    start = None
+    for found in _ODS_TABLE.finditer(xml):
+        if html.unescape(_attribute(found.group(1), rb"name") or "") == name:
+            start = found.end()
+            break
+    if start is None:
+        return facts
+    last_row, row, column, next_column = -1, 0, 0, 0
+    for token in _ODS_TOKEN.finditer(xml, start):
+        kind, attributes, closed = token.group(1), token.group(2) or b"", token.group(3)
+        if kind is None:
+            if token.group(0) == b"</table:table>":
+                break
+        elif kind == b"table-column":
+            count = _repeated(attributes, rb"columns")
+            if _ODS_HIDDEN.search(attributes):
+                last = min(next_column + count, MAX_COLUMNS + 1)
+                facts.hidden_columns.update(range(next_column, last))
+            next_column += count
+        elif kind == b"table-row":
+            # A repeated row is one element: its cells are read for its first copy.
+            count = _repeated(attributes, rb"rows")
+            row, column = last_row + 1, 0
+            last_row += count
+            if _ODS_HIDDEN.search(attributes):
+                facts.hidden_rows.update(range(row, min(row + count, MAX_SHEET_ROWS)))
+            if row >= MAX_SHEET_ROWS:
+                break
+        else:
+            formula = _ODS_FORMULA.search(attributes)
+            if formula and not _ODS_VALUE.search(attributes) and column <= MAX_COLUMNS:
+                body = b""
+                if not closed:
+                    body = xml[token.end() : xml.find(b"</table:" + kind + b">", token.end())]
+                if not _ODS_TEXT.search(body):
+                    text = html.unescape(formula.group(1).decode("utf-8", "replace"))
+                    facts.unsaved_formulas.append((row, column, re.sub(r"^(of:)?=?", "=", text)))
+            column += _repeated(attributes, rb"columns")
+    return facts
 
 
 def excel_error(exc):
