@@ -10,7 +10,7 @@ from roles import models as m
 from roles.models import Job
 
 from .conftest import client_for
-from .import_fixtures import styled_xlsx
+from .import_fixtures import BY_NAME, styled_xlsx
 from .import_jobs_helpers import (
     apply,
     apply_url,
@@ -202,3 +202,30 @@ def test_another_sheet_of_the_workbook_is_read_when_chosen(world, as_admin):
     job, page = choose(as_admin, job, sheet="Old")
     assert page.context["data"]["sheet"]["name"] == "Old"
     assert page.context["data"]["tasks_new"][0][2] == "Gammal"
+
+
+def test_the_grid_marks_hidden_rows_and_formulas_without_values(world, as_admin):
+    for name in ("hidden-and-formulas.ods", "unsaved-formulas.xlsx"):
+        data = BY_NAME[name].path.read_bytes()
+        job, page = previewed(as_admin, world.org, data, name)
+        flagged = [
+            (row["number"], cell["text"])
+            for row in page.context["grid_rows"]
+            for cell in row["cells"]
+            if cell["flagged"]
+        ]
+        assert flagged and all(text.startswith("=COUNTIF") for _n, text in flagged[:1])
+        assert b'class="cell-flagged"' in page.content
+        drain()  # nothing left running before the next upload
+    kinds = [row["kind"] for row in page.context["grid_rows"]]
+    assert kinds == ["header", "task", "task"]
+    job, page = previewed(
+        as_admin, world.org, BY_NAME["hidden-and-formulas.ods"].path.read_bytes(), "h.ods"
+    )
+    assert [row["kind"] for row in page.context["grid_rows"]] == [
+        "header",
+        "task",
+        "hidden",
+        "task",
+    ]
+    assert b'class="row-hidden"' in page.content

@@ -855,10 +855,14 @@ def read_grid(grid):
         return None
     # What the preview shows of the sheet as read: the first rows and columns,
     # each row with how it was read, cells cut short.
+    formulas = {(n, c): formula for n, c, formula in facts.unsaved_formulas}
     sheet.grid = [
         [
             "hidden" if n in facts.hidden_rows else sheet.row_kind(n + 1, row),
-            [text[:PREVIEW_TEXT] for text in row[:PREVIEW_COLUMNS]],
+            [
+                formulas.get((n, c), text)[:PREVIEW_TEXT]
+                for c, text in enumerate(row[:PREVIEW_COLUMNS])
+            ],
         ]
         for n, row in enumerate(rows[:PREVIEW_ROWS])
     ]
