@@ -3,11 +3,16 @@ result (nothing in the session), the user's choices re-plan it, Apply is a job
 that plans again against the database and writes all or nothing, one import at
 a time, and every import job is the organisation's own."""
 
-import pytest
-from django.utils import translation
+from datetime import timedelta
 
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from roles import jobs
 from roles import models as m
 from roles.models import Job
+from roles.models.jobs import job_storage
 
 from .conftest import client_for
 from .import_fixtures import BY_NAME, styled_xlsx
@@ -229,3 +234,25 @@ def test_the_grid_marks_hidden_rows_and_formulas_without_values(world, as_admin)
         "task",
     ]
     assert b'class="row-hidden"' in page.content
+
+
+def test_an_import_and_its_upload_are_deleted_after_the_retention(world, as_admin, settings):
+    job, _page = previewed(as_admin, world.org, SHEET, "raci.csv")
+    upload_name = job.params["upload"]
+    assert job_storage().exists(upload_name)
+    later = timezone.now() + timedelta(days=settings.JOB_RETENTION_DAYS + 1)
+    assert jobs.prune(now=later) >= 1
+    assert not job_storage().exists(upload_name)
+    assert not Job.objects.filter(pk=job.pk).exists()
+
+
+def test_the_jobs_page_lists_imports_for_admins_only(world, as_admin):
+    job, _page = previewed(as_admin, world.org, SHEET, "raci.csv")
+    assert (
+        job in as_admin.get(reverse("roles:jobs", kwargs={"org": world.org.slug})).context["jobs"]
+    )
+    member = client_for(world.member).get(reverse("roles:jobs", kwargs={"org": world.org.slug}))
+    assert job not in member.context["jobs"]
+    # The job's page of an import is the import's page.
+    detail = reverse("roles:job-detail", kwargs={"org": world.org.slug, "job_id": job.pk})
+    assert as_admin.get(detail)["Location"] == page_url(job)
