@@ -9,6 +9,7 @@ meanwhile) it writes nothing and its data is the new preview instead."""
 
 import uuid
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.utils.text import get_valid_filename
 
@@ -29,7 +30,10 @@ class UploadGone(Exception):
 
 def store_upload(org, content, name):
     """Save an uploaded file for the jobs of its import; returns its storage name."""
-    safe = get_valid_filename(name.rsplit("/", 1)[-1])[:80] or "sheet"
+    try:
+        safe = get_valid_filename(name.rsplit("/", 1)[-1])[-80:]
+    except SuspiciousFileOperation:  # a name of dots only
+        safe = "sheet"
     return job_storage().save(f"imports/{org.pk}/{uuid.uuid4().hex}-{safe}", ContentFile(content))
 
 
