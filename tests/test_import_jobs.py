@@ -6,6 +6,7 @@ a time, and every import job is the organisation's own."""
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -256,3 +257,12 @@ def test_the_jobs_page_lists_imports_for_admins_only(world, as_admin):
     # The job's page of an import is the import's page.
     detail = reverse("roles:job-detail", kwargs={"org": world.org.slug, "job_id": job.pk})
     assert as_admin.get(detail)["Location"] == page_url(job)
+
+
+def test_the_job_speaks_the_language_of_the_person_who_uploaded(world, as_admin):
+    as_admin.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "sv"
+    job = job_of(upload(as_admin, world.org, b"just,some\nwords,here\n", "x.csv"))
+    assert job.params["lang"] == "sv"
+    drain()
+    job.refresh_from_db()
+    assert job.error.startswith("Inget blad ser ut som en RACI-matris")
