@@ -266,3 +266,21 @@ def test_the_job_speaks_the_language_of_the_person_who_uploaded(world, as_admin)
     drain()
     job.refresh_from_db()
     assert job.error.startswith("Inget blad ser ut som en RACI-matris")
+
+
+def test_apply_with_a_choice_not_read_yet_reads_again_instead(world, as_admin):
+    job, page = previewed(as_admin, world.org, SHEET, "raci.csv")
+    before = counts(world.org)
+    fields = {f"column-{c['column']}": c["choice"] for c in page.context["data"]["columns"]}
+    fields["column-2"] = f"function:{world.sales.pk}"  # changed, then Apply at once
+    response = as_admin.post(apply_url(job), fields)
+    again = job_of(response)
+    assert again.kind == Job.IMPORT_READ
+    assert again.params["choices"]["hats"]["2"] == {"function": world.sales.pk}
+    drain()
+    assert counts(world.org) == before
+    # Unchanged fields apply.
+    again.refresh_from_db()
+    shown = {f"column-{c['column']}": c["choice"] for c in again.data["columns"]}
+    applied = job_of(as_admin.post(apply_url(again), shown))
+    assert applied.kind == Job.IMPORT_APPLY

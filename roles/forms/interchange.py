@@ -83,6 +83,23 @@ class HandbookForm(forms.Form):
 CHOICE_COLUMNS = 30
 
 
+def choices_changed(post, data):
+    """True when the posted fields differ from what the preview showed (a field
+    not posted is as shown): Apply must not discard a choice not yet read."""
+    if (post.get("sheet") or data["sheet"]["name"]) != data["sheet"]["name"]:
+        return True
+    for column in data["columns"][:CHOICE_COLUMNS]:
+        if post.get(f"column-{column['column']}", column["choice"]) != column["choice"]:
+            return True
+    if data.get("needs_area") and " ".join(post.get("area", data["area"]).split()) != data["area"]:
+        return True
+    for index, task in enumerate(data["same_named"]):
+        shown = "apart" if task["apart"] else "merge"
+        if post.get(f"task-{index}", shown) != shown:
+            return True
+    return False
+
+
 def import_choices(post, data):
     """The choices posted from the preview page, over those the preview was made
     with (`data["choices"]`): a column or task the page did not offer keeps its

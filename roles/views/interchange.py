@@ -16,7 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import audit, jobs
 from ..access import ADMIN, get_in_org, org_view
-from ..forms.interchange import CHOICE_COLUMNS, HandbookForm, ImportForm, import_choices
+from ..forms.interchange import (
+    CHOICE_COLUMNS,
+    HandbookForm,
+    ImportForm,
+    choices_changed,
+    import_choices,
+)
 from ..interchange import exporter
 from ..interchange.import_job import store_upload
 from ..interchange.reader import column_letter
@@ -132,6 +138,18 @@ def grid_context(sheet):
     }
 
 
+def read_again(request, job, data):
+    """A new reading job of the same upload with the posted choices, or of
+    another sheet with that sheet's own defaults."""
+    params = {k: job.params.get(k) for k in ("upload", "name", "sheet", "function")}
+    sheet = (request.POST.get("sheet") or "")[:100]
+    if sheet and sheet != data["sheet"]["name"]:
+        params.update(sheet=sheet, choices=None)
+    else:
+        params.update(sheet=data["sheet"]["name"], choices=import_choices(request.POST, data))
+    return start_import(request, Job.IMPORT_READ, params)
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @org_view(ADMIN)
 def matrix_import_preview(request, import_job_id):
@@ -143,13 +161,7 @@ def matrix_import_preview(request, import_job_id):
     if request.method == "POST":
         if job.state != Job.DONE or data.get("kind") != "preview":
             return redirect("roles:matrix-import-preview", org=acc.org.slug, import_job_id=job.pk)
-        params = {k: job.params.get(k) for k in ("upload", "name", "sheet", "function")}
-        sheet = (request.POST.get("sheet") or "")[:100]
-        if sheet and sheet != data["sheet"]["name"]:
-            params.update(sheet=sheet, choices=None)  # another sheet: its own defaults
-        else:
-            params.update(sheet=data["sheet"]["name"], choices=import_choices(request.POST, data))
-        return start_import(request, Job.IMPORT_READ, params)
+        return read_again(request, job, data)
     if request.htmx and not job.is_active:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"  # the whole page changes: the preview, or the result
@@ -174,6 +186,11 @@ def matrix_import_apply(request, import_job_id):
     if job.state != Job.DONE or data.get("kind") != "preview":
         messages.error(request, _("That preview has expired. Upload the file again."))
         return redirect("roles:matrix-import", org=acc.org.slug)
+    if choices_changed(request.POST, data):
+        # A choice changed but not read yet: read again rather than apply what
+        # the user has just changed their mind about.
+        messages.info(request, _("Your choices changed: check the new preview, then apply."))
+        return read_again(request, job, data)
     params = {k: job.params.get(k) for k in ("upload", "name", "sheet", "function")}
     params.update(
         sheet=data["sheet"]["name"], choices=data["choices"], fingerprint=data["fingerprint"]
