@@ -114,7 +114,14 @@ def operator_env(tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    "name", ["strict-open-xml.xlsx", "legacy.xls", "opendocument.ods", "hidden-rows-columns.xlsx"]
+    "name",
+    [
+        "strict-open-xml.xlsx",
+        "legacy.xls",
+        "opendocument.ods",
+        "hidden-rows-columns.xlsx",
+        "hidden-and-formulas.ods",
+    ],
 )
 def test_nothing_but_the_command_writes_to_stderr(operator_env, name):
     run = subprocess.run(

@@ -69,7 +69,6 @@ def preview_data(plan, name, stale=False):
     sheet = plan.sheet
     summary = plan.summary()
     by_column = dict(zip(plan.columns, range(len(plan.columns)), strict=True))
-    original = plan.choices.get("hats") or {}
     columns = []
     for column, title in enumerate(plan.original_hats):
         index = by_column.get(column)
@@ -83,7 +82,6 @@ def preview_data(plan, name, stale=False):
             entry["choice"] = f"function:{target.pk}" if hasattr(target, "pk") else "new"
             entry["new_title"] = plan.hat_titles[index]
             entry["new_function"] = target if isinstance(target, str) else target.name
-        entry["chosen"] = str(column) in original
         columns.append(entry)
     tasks = plan.choices.get("tasks") or {}
     same_named = []
