@@ -284,3 +284,15 @@ def test_apply_with_a_choice_not_read_yet_reads_again_instead(world, as_admin):
     shown = {f"column-{c['column']}": c["choice"] for c in again.data["columns"]}
     applied = job_of(as_admin.post(apply_url(again), shown))
     assert applied.kind == Job.IMPORT_APPLY
+
+
+def test_rows_without_an_area_go_to_the_area_chosen_on_the_page(world, as_admin):
+    data = "Task,Innesäljare\nRing kunder,A/R\n".encode()
+    job, page = previewed(as_admin, world.org, data, "x.csv")
+    assert page.context["data"]["needs_area"] and b'id="import-area"' in page.content
+    job, page = choose(as_admin, job, area="  Uppföljning ", **{"column-0": f"hat:{world.hat.pk}"})
+    assert page.context["data"]["area"] == "Uppföljning"
+    assert page.context["data"]["areas_new"] == ["Uppföljning"]
+    apply(as_admin, job)
+    task = m.Task.objects.for_org(world.org).get(name="Ring kunder")
+    assert task.area.name == "Uppföljning"
