@@ -14,6 +14,7 @@ from roles import jobs
 from roles import models as m
 from roles.models import Job
 from roles.models.jobs import job_storage
+from roles.views import interchange as interchange_views
 
 from .conftest import client_for
 from .import_fixtures import BY_NAME, styled_xlsx
@@ -296,3 +297,27 @@ def test_rows_without_an_area_go_to_the_area_chosen_on_the_page(world, as_admin)
     apply(as_admin, job)
     task = m.Task.objects.for_org(world.org).get(name="Ring kunder")
     assert task.area.name == "Uppföljning"
+
+
+def test_in_a_large_organisation_a_column_is_placed_by_typing(world, as_admin, monkeypatch):
+    """Above MANY_PLACES hats the page offers one list of suggestions instead of a
+    select of every hat per column; the typed label is read back to its place."""
+    monkeypatch.setattr(interchange_views, "MANY_PLACES", 0)
+    job, page = previewed(as_admin, world.org, SHEET, "raci.csv")
+    html = page.content.decode()
+    assert (
+        'list="import-places"' in html and "<select" not in html.split("import-choices")[1][:2000]
+    )
+    columns = page.context["columns"]
+    assert columns[0]["label"] == f"{world.team.name} / {world.hat.title}"
+    fields = {f"column-{c['column']}-place": c["label"] for c in columns}
+    fields["column-1-place"] = f"{world.team.name.upper()} / innesäljare"  # any case
+    fields["column-2-place"] = f"New hat in {world.sales.name}"
+    fields["column-3-place"] = "Nothing of that name"
+    response = as_admin.post(page_url(job), fields, follow=True)
+    assert "Nothing of that name" in response.content.decode()  # said so, kept
+    new = Job.objects.for_org(world.org).filter(kind=Job.IMPORT_READ).latest("pk")
+    hats = new.params["choices"]["hats"]
+    assert hats["1"] == {"hat": world.hat.pk}
+    assert hats["2"] == {"function": world.sales.pk}
+    assert "3" not in hats

@@ -25,7 +25,7 @@ from ..forms.interchange import (
 )
 from ..interchange import exporter
 from ..interchange.import_job import store_upload
-from ..interchange.reader import column_letter
+from ..interchange.reader import column_letter, norm
 from ..models import Area, AuditEvent, Function, Hat, Job, Responsibility
 from .downloads import download
 
@@ -73,6 +73,11 @@ def import_job(request, import_job_id):
     )
 
 
+# Above this many hats a column's place is typed with suggestions (one list for
+# every column) instead of chosen from a select per column of every hat.
+MANY_PLACES = 100
+
+
 def choice_options(org):
     """The places a column can go, as (value, label): existing hats by function,
     and a new hat in any function; the existing areas. Three queries, whatever
@@ -88,11 +93,49 @@ def choice_options(org):
     ):
         hats.setdefault(function_id, []).append((f"hat:{hat_id}", title))
     areas = Area.objects.for_org(org).order_by("position", "name").values_list("name", flat=True)
+    groups = [(name, hats[fid]) for fid, name in functions if fid in hats]
+    new = [(f"function:{fid}", name) for fid, name in functions]
+    places = [(value, f"{name} / {title}") for name, group in groups for value, title in group]
+    places += [(value, _("New hat in %(name)s") % {"name": name}) for value, name in new]
+    places.append(("ignore", _("Ignore this column")))
     return {
-        "hat_groups": [(name, hats[fid]) for fid, name in functions if fid in hats],
-        "functions": [(f"function:{fid}", name) for fid, name in functions],
+        "hat_groups": groups,
+        "functions": new,
         "areas": list(areas),
+        "places": places,
+        "many_places": sum(len(group) for _name, group in groups) > MANY_PLACES,
     }
+
+
+def place_label(column, places):
+    """The text shown for a column's place when it is typed."""
+    if column["choice"] == "new":
+        return _("New hat in %(name)s (a new function)") % {"name": column["new_function"]}
+    return dict(places).get(column["choice"], "")
+
+
+def posted_choices(request, data):
+    """The POST with each typed place (`column-N-place`) turned into its value
+    (`column-N`); a text that names no place keeps the column's place, said so."""
+    typed = [c for c in data["columns"] if f"column-{c['column']}-place" in request.POST]
+    if not typed:
+        return request.POST
+    places = choice_options(request.access.org)["places"]
+    by_label = {norm(label): value for value, label in reversed(places)}
+    post = request.POST.copy()
+    for column in typed:
+        text = request.POST[f"column-{column['column']}-place"]
+        if norm(text) == norm(place_label(column, places)):
+            post[f"column-{column['column']}"] = column["choice"]
+        elif norm(text) in by_label:
+            post[f"column-{column['column']}"] = by_label[norm(text)]
+        else:
+            messages.warning(
+                request,
+                _("“%(text)s” is no hat or function here; column %(letter)s keeps its place.")
+                % {"text": text[:100], "letter": column["letter"]},
+            )
+    return post
 
 
 def row_labels():
@@ -138,15 +181,15 @@ def grid_context(sheet):
     }
 
 
-def read_again(request, job, data):
+def read_again(request, job, data, post):
     """A new reading job of the same upload with the posted choices, or of
     another sheet with that sheet's own defaults."""
     params = {k: job.params.get(k) for k in ("upload", "name", "sheet", "function")}
-    sheet = (request.POST.get("sheet") or "")[:100]
+    sheet = (post.get("sheet") or "")[:100]
     if sheet and sheet != data["sheet"]["name"]:
         params.update(sheet=sheet, choices=None)
     else:
-        params.update(sheet=data["sheet"]["name"], choices=import_choices(request.POST, data))
+        params.update(sheet=data["sheet"]["name"], choices=import_choices(post, data))
     return start_import(request, Job.IMPORT_READ, params)
 
 
@@ -161,7 +204,7 @@ def matrix_import_preview(request, import_job_id):
     if request.method == "POST":
         if job.state != Job.DONE or data.get("kind") != "preview":
             return redirect("roles:matrix-import-preview", org=acc.org.slug, import_job_id=job.pk)
-        return read_again(request, job, data)
+        return read_again(request, job, data, posted_choices(request, data))
     if request.htmx and not job.is_active:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"  # the whole page changes: the preview, or the result
@@ -170,7 +213,12 @@ def matrix_import_preview(request, import_job_id):
     if request.htmx:
         return render(request, "roles/import_preview.html#status", context)
     if job.state == Job.DONE and data.get("kind") == "preview":
-        context.update(choice_options(acc.org), columns=data["columns"][:CHOICE_COLUMNS])
+        options = choice_options(acc.org)
+        columns = [
+            {**column, "label": place_label(column, options["places"])}
+            for column in data["columns"][:CHOICE_COLUMNS]
+        ]
+        context.update(options, columns=columns)
         context.update(grid_context(data["sheet"]))
         context["columns_more"] = max(0, len(data["columns"]) - CHOICE_COLUMNS)
     status = 409 if data.get("stale") else 200
@@ -186,11 +234,12 @@ def matrix_import_apply(request, import_job_id):
     if job.state != Job.DONE or data.get("kind") != "preview":
         messages.error(request, _("That preview has expired. Upload the file again."))
         return redirect("roles:matrix-import", org=acc.org.slug)
-    if choices_changed(request.POST, data):
+    post = posted_choices(request, data)
+    if choices_changed(post, data):
         # A choice changed but not read yet: read again rather than apply what
         # the user has just changed their mind about.
         messages.info(request, _("Your choices changed: check the new preview, then apply."))
-        return read_again(request, job, data)
+        return read_again(request, job, data, post)
     params = {k: job.params.get(k) for k in ("upload", "name", "sheet", "function")}
     params.update(
         sheet=data["sheet"]["name"], choices=data["choices"], fingerprint=data["fingerprint"]
