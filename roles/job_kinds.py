@@ -7,8 +7,12 @@ when they run; the request that started them only checked access."""
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DatabaseError, IntegrityError
+from django.utils.translation import gettext as _
 
-from .interchange import backup, exporter, handbook
+from .interchange import backup, exporter, handbook, import_job
+from .interchange.reader import SheetError
+from .jobs import JobFailed
 from .models import Function, Job
 
 
@@ -46,7 +50,28 @@ def run_backup(job, progress):
     return {"content": content.encode("utf-8"), "filename": f"{job.org.slug}-backup.json"}
 
 
+def _import(runner):
+    def run(job, progress):
+        try:
+            return runner(job, progress)
+        except SheetError as exc:
+            raise JobFailed(str(exc)) from exc
+        except (IntegrityError, DatabaseError) as exc:
+            raise JobFailed(
+                _(
+                    "The matrix changed while the import was being written; nothing was "
+                    "imported. Try again."
+                )
+            ) from exc
+        except import_job.UploadGone as exc:
+            raise JobFailed(_("The uploaded file is no longer kept. Upload it again.")) from exc
+
+    return run
+
+
 RUNNERS = {
+    Job.IMPORT_READ: _import(import_job.run_read),
+    Job.IMPORT_APPLY: _import(import_job.run_apply),
     Job.HANDBOOK: run_handbook,
     Job.XLSX: run_xlsx,
     Job.CSV: run_csv,

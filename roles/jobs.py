@@ -63,6 +63,13 @@ def start(access, kind, params=None, fingerprint="", data=None, reuse=True):
         running = same.filter(state__in=Job.ACTIVE).first()
         if running is not None and kind in JOIN_KINDS:
             return running, False
+        if kind in IMPORT_KINDS:
+            # One import at a time: the caller is told about the running one.
+            running = Job.objects.filter(
+                org=access.org, kind__in=IMPORT_KINDS, state__in=Job.ACTIVE
+            ).first()
+            if running is not None:
+                return running, False
         if reuse and fingerprint:
             done = (
                 same.filter(state=Job.DONE, params=params, fingerprint=fingerprint)
@@ -86,6 +93,8 @@ def start(access, kind, params=None, fingerprint="", data=None, reuse=True):
 
 # One at a time per organisation: a second request joins the running job.
 JOIN_KINDS = {Job.HANDBOOK, Job.XLSX, Job.CSV, Job.BACKUP}
+# Reading and applying an import: one of either at a time per organisation.
+IMPORT_KINDS = (Job.IMPORT_READ, Job.IMPORT_APPLY)
 
 
 def cancel(job):
@@ -311,6 +320,8 @@ def prune(now=None):
     for job in old.iterator():
         if job.result:
             job_storage().delete(job.result.name)
+        if job.kind in IMPORT_KINDS and job.params.get("upload"):
+            job_storage().delete(job.params["upload"])  # the uploaded sheet
         job.delete()
         count += 1
     WorkerBeat.objects.filter(seen__lt=now - timedelta(days=1)).delete()

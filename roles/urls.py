@@ -99,7 +99,16 @@ org_patterns = [
     path("matrix/areas/<id:area_id>/move/", tasks.area_move, name="area-move"),
     # interchange
     path("matrix/import/", interchange.matrix_import, name="matrix-import"),
-    path("matrix/import/apply/", interchange.matrix_import_apply, name="matrix-import-apply"),
+    path(
+        "matrix/import/<id:import_job_id>/",
+        interchange.matrix_import_preview,
+        name="matrix-import-preview",
+    ),
+    path(
+        "matrix/import/<id:import_job_id>/apply/",
+        interchange.matrix_import_apply,
+        name="matrix-import-apply",
+    ),
     path("matrix.xlsx", interchange.matrix_xlsx, name="matrix-xlsx"),
     path("matrix.csv", interchange.matrix_csv, name="matrix-csv"),
     path("handbook.pdf", interchange.handbook_pdf, name="handbook-pdf"),

@@ -136,3 +136,16 @@ def english_by_default(request):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def inline_jobs(settings, tmp_path):
+    """Jobs run here by `drain()`, their files in a folder of the test's own."""
+    settings.JOBS_IN_CHILD = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "jobs": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }

@@ -124,11 +124,16 @@ def stamp(name, data):
     return data
 
 
-def ods_bytes(sheets):
+def ods_bytes(sheets, hidden_rows=None, hidden_columns=None, formulas=None):
     """An OpenDocument spreadsheet of `sheets` ({title: rows}), zipped by hand: the
-    mimetype first and stored, a manifest, and the cells in content.xml."""
+    mimetype first and stored, a manifest, and the cells in content.xml. Hidden
+    rows ({title: [row numbers]}) and columns ({title: [letters]}) are collapsed;
+    `formulas` ({title: {"D2": "=…"}}) are written without a saved value, as a
+    program that does not calculate writes them."""
 
-    def cell(value):
+    def cell(value, formula=None):
+        if formula:
+            return f'<table:table-cell table:formula="of:{escape(formula, quote=True)}"/>'
         if value is None:
             return "<table:table-cell/>"
         return (
@@ -136,14 +141,33 @@ def ods_bytes(sheets):
             f"{escape(str(value))}</text:p></table:table-cell>"
         )
 
-    tables = "".join(
-        f'<table:table table:name="{escape(title, quote=True)}">'
-        + "".join(
-            "<table:table-row>" + "".join(map(cell, row)) + "</table:table-row>" for row in rows
+    def table(title, rows):
+        hidden = set((hidden_rows or {}).get(title, ()))
+        letters = {ord(c) - 65 for c in (hidden_columns or {}).get(title, ())}
+        cells_with_formulas = {
+            (int(ref[1:]), ord(ref[0]) - 65): text
+            for ref, text in (formulas or {}).get(title, {}).items()
+        }
+        width = max([len(r) for r in rows] + [c + 1 for _r, c in cells_with_formulas])
+        columns = "".join(
+            '<table:table-column table:visibility="collapse"/>'
+            if c in letters
+            else "<table:table-column/>"
+            for c in range(width)
         )
-        + "</table:table>"
-        for title, rows in sheets.items()
-    )
+        body = ""
+        for number, row in enumerate(rows, start=1):
+            row = list(row) + [None] * (width - len(row))
+            shown = ' table:visibility="collapse"' if number in hidden else ""
+            body += (
+                f"<table:table-row{shown}>"
+                + "".join(cell(v, cells_with_formulas.get((number, c))) for c, v in enumerate(row))
+                + "</table:table-row>"
+            )
+        name = escape(title, quote=True)
+        return f'<table:table table:name="{name}">{columns}{body}</table:table>'
+
+    tables = "".join(table(title, rows) for title, rows in sheets.items())
     content = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -689,6 +713,35 @@ def hidden_sheet_first():
     )
 
 
+def ods_hidden_and_formulas():
+    rows = [
+        ["Uppgift", "Säljare", "Gammal roll", "Säljchef", "Antal R"],
+        ["Offert", "R", "A", "A"],
+        ["Struken uppgift", "R", None, "A"],
+        ["Avtal", "C", "R", "A/R"],
+    ]
+    return Fixture(
+        name="hidden-and-formulas.ods",
+        kinds="Htht",
+        shape="OpenDocument: a hidden row, a hidden column and formulas without values",
+        data=ods_bytes(
+            {"RACI": rows},
+            hidden_rows={"RACI": [3]},
+            hidden_columns={"RACI": ["C"]},
+            formulas={"RACI": {"E2": 'COUNTIF(B2:D2;"*R*")', "E4": 'COUNTIF(B4:D4;"*R*")'}},
+        ),
+        hats=["Säljare", "Säljchef"],
+        tasks=["Offert", "Avtal"],
+        cells=[["R", "A"], ["C", "A/R"]],
+        problems=[
+            (3, None, "row is hidden"),
+            (None, "C", "column is hidden"),
+            (2, "E", "never saved"),
+            (4, "E", "never saved"),
+        ],
+    )
+
+
 def hidden_rows_columns():
     rows = [
         ["Uppgift", "Säljare", "Gammal roll", "Säljchef"],
@@ -986,6 +1039,7 @@ FIXTURES = [
     unsaved_formulas(),
     hidden_sheet_first(),
     hidden_rows_columns(),
+    ods_hidden_and_formulas(),
     legend_in_one_cell(),
     legend_across_a_row(),
     empty_template(),

@@ -1,7 +1,6 @@
 """Importing sheets into an organisation: preview, apply, idempotence, the page
 and the command."""
 
-import io
 import json
 
 import pytest
@@ -14,6 +13,14 @@ from roles.interchange import importer
 from roles.interchange.reader import read_sheet
 
 from . import factories as f
+from .import_jobs_helpers import (
+    apply,
+    job_of,
+    page_url,
+    previewed,
+    upload,
+)
+from .jobs_helpers import drain
 from .test_import_reader import BAD
 
 
@@ -110,80 +117,68 @@ def test_import_killed_halfway_writes_nothing(world, monkeypatch):
 
 
 # The page --------------------------------------------------------------------------------
-def upload(client, slug, data, name, **extra):
-    url = reverse("roles:matrix-import", kwargs={"org": slug})
-    return client.post(url, {"file": io.BytesIO(data) | name_of(name), **extra})
-
-
-def name_of(name):
-    class Named:
-        def __ror__(self, stream):
-            stream.name = name
-            return stream
-
-    return Named()
-
-
-def test_import_page_preview_then_apply(world, as_admin):
+def test_import_page_preview_then_apply(world, as_admin, inline_jobs):
     slug = world.org.slug
     assert as_admin.get(reverse("roles:matrix-import", kwargs={"org": slug})).status_code == 200
     data = b"Task,Innes\xc3\xa4ljare,Ny hatt\nNytt omr\xc3\xa5de,,\nNy uppgift,R,A\n"
-    response = upload(as_admin, slug, data, "sheet.csv", function=world.sales.id)
+    job, response = previewed(as_admin, world.org, data, "sheet.csv", function=world.sales.id)
     assert response.status_code == 200
     page = response.content.decode()
     assert "Ny hatt" in page and "Ny uppgift" in page and "Nytt område" in page
     assert not m.Task.objects.for_org(world.org).filter(name="Ny uppgift").exists()
-    digest = response.context["pending"]["digest"]
-    apply_url = reverse("roles:matrix-import-apply", kwargs={"org": slug})
-    response = as_admin.post(apply_url, {"digest": digest})
-    assert response.status_code == 302
+    applied, response = apply(as_admin, job)
+    assert response.context["data"]["kind"] == "applied"
     task = m.Task.objects.for_org(world.org).get(name="Ny uppgift")
     assert task.area.name == "Nytt område"
     assert m.Hat.objects.for_org(world.org).get(title="Ny hatt").function == world.sales
-    # Applying the same preview again is refused: it was used up.
-    again = as_admin.post(apply_url, {"digest": digest}, follow=True)
-    assert "expired" in again.content.decode()
-    assert m.Task.objects.for_org(world.org).filter(name="Ny uppgift").count() == 1
+    # Applying the same preview again changes nothing: the plan is the same, the
+    # matrix already matches it.
+    before = counts(world.org)
+    again, response = apply(as_admin, job)
+    assert response.context["data"]["stale"]
+    assert not response.context["data"]["has_changes"]
+    assert counts(world.org) == before
 
 
-def test_apply_works_on_another_app_server(world, as_admin, client):
-    """The pending file lives in the database session, not in the process."""
-    slug = world.org.slug
-    response = upload(as_admin, slug, b"Task,Innesaljare X\nT1,A/R\n", "s.csv")
-    digest = response.context["pending"]["digest"]
+def test_apply_works_on_another_app_server(world, as_admin, inline_jobs):
+    """The preview lives with its job in the database, not in the process or session."""
+    job, _response = previewed(as_admin, world.org, b"Task,Innesaljare X\nT1,A/R\n", "s.csv")
     from django.test import Client
 
     second = Client(raise_request_exception=True)
-    second.cookies = as_admin.cookies
-    second.post(reverse("roles:matrix-import-apply", kwargs={"org": slug}), {"digest": digest})
+    second.force_login(world.admin.user)  # another session of the same person
+    apply(second, job)
     assert m.Task.objects.for_org(world.org).filter(name="T1").exists()
 
 
 @pytest.mark.parametrize("case", list(BAD))
-def test_bad_files_on_the_page_give_a_form_error(world, as_admin, case):
+def test_bad_files_on_the_page_give_a_message(world, as_admin, inline_jobs, case):
+    """Refused in the request (size, kind, zip parts) or by the reading job, with
+    the reader's message either way; nothing is written."""
     data, name, expected = BAD[case]
     before = counts(world.org)
-    response = upload(as_admin, world.org.slug, data, name)
-    assert response.status_code == 200
-    assert response.context["form"].errors
+    response = upload(as_admin, world.org, data, name)
+    if response.status_code == 200:
+        assert response.context["form"].errors
+    else:
+        job = job_of(response)
+        drain()
+        job.refresh_from_db()
+        assert job.state == m.Job.FAILED and job.error
+        assert job.error in as_admin.get(page_url(job)).content.decode()
     assert counts(world.org) == before
 
 
-def test_function_of_another_org_is_refused(world, other_world, as_admin):
-    response = upload(
-        as_admin, world.org.slug, b"Task,X\nT,A\n", "s.csv", function=other_world.sales.id
-    )
+def test_function_of_another_org_is_refused(world, other_world, as_admin, inline_jobs):
+    response = upload(as_admin, world.org, b"Task,X\nT,A\n", "s.csv", function=other_world.sales.id)
     assert response.context["form"].errors["function"]
 
 
-def test_import_access(world, as_manager, as_member, as_outsider, client):
+def test_import_access(world, as_manager, as_member, as_outsider, client, inline_jobs):
     url = reverse("roles:matrix-import", kwargs={"org": world.org.slug})
-    apply_url = reverse("roles:matrix-import-apply", kwargs={"org": world.org.slug})
     assert as_manager.get(url).status_code == 403
     assert as_member.get(url).status_code == 403
-    assert as_member.post(apply_url, {"digest": "x"}).status_code == 403
     assert as_outsider.get(url).status_code == 404
-    assert as_outsider.post(apply_url, {"digest": "x"}).status_code == 404
     response = client.get(url)
     assert response.status_code == 302 and "login" in response["Location"]
 
@@ -244,13 +239,18 @@ def test_command_exit_status_is_non_zero(world, tmp_path):
     assert result.returncode != 0
 
 
-def test_preview_queries_do_not_grow(world, as_admin, django_assert_max_num_queries):
+def test_preview_queries_do_not_grow(world, as_admin, inline_jobs, django_assert_max_num_queries):
     data = b"Task,Innesaljare,Ekonomichef\nBoka moten,R,A\n"
-    with django_assert_max_num_queries(15):
-        upload(as_admin, world.org.slug, data, "s.csv")
+    job, _page = previewed(as_admin, world.org, data, "s.csv")
+    with django_assert_max_num_queries(12):
+        as_admin.get(page_url(job))
     for i in range(20):
         hat = f.HatFactory(org=world.org, function=world.team, title=f"Hat {i}")
         task = f.TaskFactory(org=world.org, area=world.area, name=f"Task {i}")
         f.ResponsibilityFactory(org=world.org, task=task, hat=hat, letter="A")
-    with django_assert_max_num_queries(15):
-        upload(as_admin, world.org.slug, data, "s.csv")
+        f.FunctionFactory(org=world.org, name=f"Function {i}")
+        f.AreaFactory(org=world.org, name=f"Area {i}")
+    with django_assert_max_num_queries(12):
+        as_admin.get(page_url(job))
+    with django_assert_max_num_queries(12):
+        upload(as_admin, world.org, data, "s.csv")

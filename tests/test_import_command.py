@@ -86,6 +86,23 @@ def test_options_for_the_choices_and_again_nothing_changes(world, tmp_path, caps
         )
 
 
+def test_ignore_leaves_a_column_out_and_is_remembered(world, tmp_path, capsys):
+    path = tmp_path / "raci.csv"
+    path.write_bytes("Task,Innesäljare,Gammal roll\nNy uppgift,A/R,R\n".encode())
+    call_command(
+        "import_matrix", world.org.slug, str(path), "--ignore", "Gammal roll", "--format", "json"
+    )
+    preview = json.loads(capsys.readouterr().out)
+    assert (preview["hats_new"], preview["cells_changed"]) == (0, 1)
+    call_command("import_matrix", world.org.slug, str(path), "--ignore", "gammal  ROLL", "--apply")
+    assert not m.Hat.objects.for_org(world.org).filter(title="Gammal roll").exists()
+    capsys.readouterr()
+    # The next import of these headers leaves the column out without being told.
+    call_command("import_matrix", world.org.slug, str(path), "--format", "json")
+    again = json.loads(capsys.readouterr().out)
+    assert (again["hats_new"], again["tasks_new"], again["cells_changed"]) == (0, 0, 0)
+
+
 @pytest.fixture(scope="module")
 def operator_env(tmp_path_factory):
     """A migrated SQLite database of its own with one organisation, for the
@@ -97,7 +114,14 @@ def operator_env(tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    "name", ["strict-open-xml.xlsx", "legacy.xls", "opendocument.ods", "hidden-rows-columns.xlsx"]
+    "name",
+    [
+        "strict-open-xml.xlsx",
+        "legacy.xls",
+        "opendocument.ods",
+        "hidden-rows-columns.xlsx",
+        "hidden-and-formulas.ods",
+    ],
 )
 def test_nothing_but_the_command_writes_to_stderr(operator_env, name):
     run = subprocess.run(

@@ -3,7 +3,6 @@ generator writes, and the reader and the importer give each file's expected
 result, cell by cell."""
 
 import pytest
-from django.urls import reverse
 from django.utils import translation
 
 from roles import models as m
@@ -13,6 +12,7 @@ from roles.raci import format_cell
 
 from . import factories as f
 from .import_fixtures import BY_NAME, FIXTURES, KINDS, content
+from .import_jobs_helpers import apply, previewed
 
 READABLE = [fixture.name for fixture in FIXTURES if not fixture.refused]
 REFUSED = [fixture.name for fixture in FIXTURES if fixture.refused]
@@ -117,24 +117,18 @@ def test_importer_stores_the_expected_matrix_and_twice_changes_nothing(db, name)
 
 
 @pytest.mark.parametrize("name", ["plain-matrix.csv", "sections.csv", "numbered-legend-below.xlsx"])
-def test_through_the_import_page(world, as_admin, name):
+def test_through_the_import_page(world, as_admin, inline_jobs, name):
     fixture = BY_NAME[name]
-    url = reverse("roles:matrix-import", kwargs={"org": world.org.slug})
     tasks_before = m.Task.objects.for_org(world.org).count()
-    with fixture.path.open("rb") as upload:
-        response = as_admin.post(url, {"file": upload})
-    summary = response.context["summary"]
+    job, response = previewed(as_admin, world.org, fixture.path.read_bytes(), name)
+    summary = response.context["data"]["summary"]
     filled = sum(bool(c) for row in fixture.cells for c in row)
     assert summary["hats_new"] == len(fixture.hats)
     assert summary["tasks_new"] == len(fixture.tasks)
     assert summary["areas_new"] == len(fixture.areas)
     assert summary["cells_changed"] == filled
     assert m.Task.objects.for_org(world.org).count() == tasks_before  # the preview writes nothing
-    response = as_admin.post(
-        reverse("roles:matrix-import-apply", kwargs={"org": world.org.slug}),
-        {"digest": response.context["pending"]["digest"]},
-        follow=True,
-    )
+    _applied, response = apply(as_admin, job)
     assert f"{len(fixture.tasks)} new tasks" in response.content.decode()
     assert m.Task.objects.for_org(world.org).count() == tasks_before + len(fixture.tasks)
     assert m.CellChange.objects.for_org(world.org).count() == filled

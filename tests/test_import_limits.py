@@ -17,7 +17,8 @@ from roles import models as m
 from roles.interchange import exporter, importer
 from roles.interchange.reader import MAX_ROWS, SheetError, read_sheet
 
-from .test_import import counts, upload
+from .import_jobs_helpers import previewed
+from .test_import import counts
 
 
 @pytest.fixture(autouse=True)
@@ -67,14 +68,12 @@ def test_limit_in_csv_and_list_layout():
         read_sheet(listed.encode(), "list.csv")
 
 
-def test_page_accepts_5000_tasks_and_refuses_5001(world, as_admin):
-    slug = world.org.slug
-    response = upload(as_admin, slug, matrix_csv(5000), "big.csv")
-    assert response.status_code == 200
-    assert response.context["summary"]["tasks_new"] == 5000
-    response = upload(as_admin, slug, matrix_csv(5001), "big.csv")
-    assert response.status_code == 200
-    assert "more than 5000 rows of tasks" in str(response.context["form"].errors)
+def test_page_accepts_5000_tasks_and_refuses_5001(world, as_admin, inline_jobs):
+    _job, response = previewed(as_admin, world.org, matrix_csv(5000), "big.csv")
+    assert response.context["data"]["summary"]["tasks_new"] == 5000
+    job, response = previewed(as_admin, world.org, matrix_csv(5001), "big.csv")
+    assert job.state == m.Job.FAILED
+    assert "more than 5000 rows of tasks" in response.content.decode()
 
 
 @pytest.mark.parametrize("tasks", [20, 2500])

@@ -5,7 +5,6 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.urls import reverse
 from django.utils.functional import Promise
 
 from roles import interchange
@@ -14,16 +13,14 @@ from roles.interchange import importer
 from roles.interchange.reader import read_sheet
 
 from . import factories as f
+from .import_jobs_helpers import apply, previewed
+
+pytestmark = pytest.mark.usefixtures("inline_jobs")
 
 
 def preview(client, org, data, name="s.csv"):
-    stream = io.BytesIO(data.encode())
-    stream.name = name
-    return client.post(reverse("roles:matrix-import", kwargs={"org": org.slug}), {"file": stream})
-
-
-def apply_url(org):
-    return reverse("roles:matrix-import-apply", kwargs={"org": org.slug})
+    """The preview page of `data`, read by its job."""
+    return previewed(client, org, data.encode(), name)
 
 
 def letters(task):
@@ -44,8 +41,8 @@ def outside(world):
 # A second A -----------------------------------------------------------------------------
 def test_an_a_outside_the_sheet_moves_and_the_preview_says_so(outside, as_admin):
     org = outside.org
-    response = preview(as_admin, org, "Task,Ny hatt\nProspektering,\nBoka möten,A\n")
-    summary = response.context["summary"]
+    job, response = preview(as_admin, org, "Task,Ny hatt\nProspektering,\nBoka möten,A\n")
+    summary = response.context["data"]["summary"]
     assert summary["cells_changed"] == 2  # Ny hatt gets A; Ekonomichef loses it
     assert summary["a_moved"] == 1
     [problem] = summary["problems"]
@@ -54,7 +51,7 @@ def test_an_a_outside_the_sheet_moves_and_the_preview_says_so(outside, as_admin)
     assert (problem["sheet"], problem["row"], problem["column"]) == ("s", 3, "B")
     assert "A moves from Ekonomichef to Ny hatt" in response.content.decode()
 
-    as_admin.post(apply_url(org), {"digest": response.context["pending"]["digest"]})
+    apply(as_admin, job)
     task = m.Task.objects.for_org(org).get(name="Boka möten")
     assert letters(task) == {"Innesäljare": {"R"}, "Ny hatt": {"A"}}
     moved = m.CellChange.objects.for_org(org).get(task=task, hat=outside.other_hat)
@@ -118,34 +115,34 @@ def test_new_tasks_and_c_letters_move_nothing(outside):
 # Apply what was shown ------------------------------------------------------------------
 def test_apply_refuses_when_the_matrix_changed_since_the_preview(world, as_admin):
     org = world.org
-    response = preview(as_admin, org, "Task,Innesäljare\nProspektering,\nBoka möten,A/R\n")
-    digest = response.context["pending"]["digest"]
-    assert response.context["summary"]["cells_changed"] == 2  # A/R here, A leaves Ekonomichef
+    job, response = preview(as_admin, org, "Task,Innesäljare\nProspektering,\nBoka möten,A/R\n")
+    assert (
+        response.context["data"]["summary"]["cells_changed"] == 2
+    )  # A/R here, A leaves Ekonomichef
     # Someone changes the matrix in between: the A leaves Ekonomichef by hand.
     task = m.Task.objects.for_org(org).get(name="Boka möten")
     m.Responsibility.objects.for_org(org).filter(task=task, hat=world.other_hat).delete()
     before = set(m.Responsibility.objects.for_org(org).values_list("task_id", "hat_id", "letter"))
 
-    response = as_admin.post(apply_url(org), {"digest": digest})
+    stale, response = apply(as_admin, job)
     assert response.status_code == 409
     page = response.content.decode()
     assert "The matrix changed since the preview; review the new preview." in page
-    assert response.context["summary"]["cells_changed"] == 1  # the new preview
+    assert response.context["data"]["summary"]["cells_changed"] == 1  # the new preview
     after = set(m.Responsibility.objects.for_org(org).values_list("task_id", "hat_id", "letter"))
     assert after == before
 
     # Applying the new preview works.
-    response = as_admin.post(apply_url(org), {"digest": digest})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("roles:matrix", kwargs={"org": org.slug})
+    _applied, response = apply(as_admin, stale)
+    assert response.context["data"]["kind"] == "applied"
     assert letters(task) == {"Innesäljare": {"A", "R"}}
 
 
 def test_apply_without_changes_in_between_applies(world, as_admin):
     org = world.org
-    response = preview(as_admin, org, "Task,Innesäljare\nProspektering,\nBoka möten,A/R\n")
-    response = as_admin.post(apply_url(org), {"digest": response.context["pending"]["digest"]})
-    assert response.status_code == 302
+    job, _response = preview(as_admin, org, "Task,Innesäljare\nProspektering,\nBoka möten,A/R\n")
+    _applied, response = apply(as_admin, job)
+    assert response.context["data"]["kind"] == "applied"
     task = m.Task.objects.for_org(org).get(name="Boka möten")
     assert letters(task) == {"Innesäljare": {"A", "R"}}
 

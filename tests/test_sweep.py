@@ -56,6 +56,13 @@ ID_KWARGS = {
     "checklistitem": m.ChecklistItem,
     "job": m.Job,
     "notification": m.Notification,
+    "import_job": m.Job,
+}
+# Arguments whose model has rows of several kinds: the rows a page takes.
+ID_QUERIES = {
+    "import_job": lambda org: m.Job.objects.filter(
+        org=org, kind__in=[m.Job.IMPORT_READ, m.Job.IMPORT_APPLY]
+    ),
 }
 # Non-id arguments: a fixed, valid value.
 OTHER_KWARGS = {
@@ -132,7 +139,10 @@ def fill(pattern, org):
     values = {}
     for name, conv in pattern.kwargs:
         model = model_for(name)
-        if model is not None:
+        base = re.sub(r"_(id|pk)$", "", name)
+        if base in ID_QUERIES:
+            values[name] = ID_QUERIES[base](org).order_by("pk").first().pk
+        elif model is not None:
             values[name] = object_for(model, org).pk
         elif name in OTHER_KWARGS:
             values[name] = OTHER_KWARGS[name]
@@ -166,6 +176,14 @@ def enrich(w):
     job.result.save(f"sweep/{w.org.slug}-{job.pk}.csv", ContentFile(b"a;b"))
     for person in (w.admin, w.manager, w.member):
         m.Notification.objects.create(org=w.org, person=person, kind="revision", url="/")
+    m.Job.objects.create(
+        org=w.org,
+        started_by=w.admin,
+        kind=m.Job.IMPORT_READ,
+        state=m.Job.DONE,
+        params={"upload": f"imports/{w.org.pk}/sweep.csv", "name": "sweep.csv"},
+        data={},
+    )
     return w
 
 

@@ -1,9 +1,11 @@
-"""The matrix import form: a file, an optional sheet name, the function for new hats."""
+"""The matrix import form: a file, an optional sheet name, the function for new
+hats; and the choices of the preview (where each column, area and same-named
+task goes)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..interchange.reader import MAX_BYTES, SheetError, read_sheet
+from ..interchange.reader import MAX_BYTES, SheetError, check_upload
 from ..models import Function
 
 
@@ -37,7 +39,6 @@ class ImportForm(forms.Form):
             "Choose a function of this organisation."
         )
         self.content = None
-        self.read = None
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -50,10 +51,11 @@ class ImportForm(forms.Form):
         return upload
 
     def clean(self):
+        """Only the checks that need no parser: the file is read by a job."""
         cleaned = super().clean()
         if self.content is not None and not self.errors:
             try:
-                self.read = read_sheet(self.content, cleaned["file"].name, cleaned.get("sheet"))
+                check_upload(self.content, cleaned["file"].name)
             except SheetError as exc:
                 self.add_error("file", str(exc))
         return cleaned
@@ -74,3 +76,59 @@ class HandbookForm(forms.Form):
         self.fields["function"].error_messages["invalid_choice"] = _(
             "Choose a function of this organisation."
         )
+
+
+# Preview choices ----------------------------------------------------------------------
+# Columns offered a choice on the preview page; the others keep theirs.
+CHOICE_COLUMNS = 30
+
+
+def choices_changed(post, data):
+    """True when the posted fields differ from what the preview showed (a field
+    not posted is as shown): Apply must not discard a choice not yet read."""
+    if (post.get("sheet") or data["sheet"]["name"]) != data["sheet"]["name"]:
+        return True
+    for column in data["columns"][:CHOICE_COLUMNS]:
+        if post.get(f"column-{column['column']}", column["choice"]) != column["choice"]:
+            return True
+    if data.get("needs_area") and " ".join(post.get("area", data["area"]).split()) != data["area"]:
+        return True
+    for index, task in enumerate(data["same_named"]):
+        shown = "apart" if task["apart"] else "merge"
+        if post.get(f"task-{index}", shown) != shown:
+            return True
+    return False
+
+
+def import_choices(post, data):
+    """The choices posted from the preview page, over those the preview was made
+    with (`data["choices"]`): a column or task the page did not offer keeps its
+    choice, so nothing chosen before is lost. Ids are checked by the importer,
+    which ignores any that are not the organisation's."""
+    choices = dict(data.get("choices") or {})
+    hats = dict(choices.get("hats") or {})
+    for column in data["columns"][:CHOICE_COLUMNS]:
+        key = str(column["column"])
+        kind, _sep, ident = (post.get(f"column-{key}") or "").partition(":")
+        if kind == "ignore":
+            hats[key] = {"ignore": True}
+        elif kind in ("hat", "function") and ident.isdigit():
+            hats[key] = {kind: int(ident)}
+        elif kind == "new":
+            hats.pop(key, None)  # the default place for a new hat
+    choices["hats"] = hats
+    if data.get("needs_area") and "area" in post:
+        area = " ".join(post["area"].split())[:200]
+        if area:
+            choices["area"] = area
+        else:
+            choices.pop("area", None)
+    tasks = dict(choices.get("tasks") or {})
+    for index, task in enumerate(data["same_named"]):
+        value = post.get(f"task-{index}")
+        if value == "apart":
+            tasks[task["key"]] = "apart"
+        elif value == "merge" and tasks.get(task["key"]) == "apart":
+            del tasks[task["key"]]
+    choices["tasks"] = tasks
+    return choices

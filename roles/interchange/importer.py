@@ -73,6 +73,13 @@ class Plan:
     existing: dict = field(default_factory=dict)  # (task_id, hat_id) -> {letter: resp id}
     moves: list = field(default_factory=list)  # (task name, from hat, to hat) of each moved A
     choices: dict = field(default_factory=dict)  # as given, or remembered (ImportMapping)
+    signature: str = ""  # of the sheet as read, before columns were ignored
+    columns: list = field(default_factory=list)  # the sheet's column index of each planned hat
+    ignored: list = field(default_factory=list)  # sheet column indexes left out by choice
+    same_named: list = field(default_factory=list)  # sheet task indexes matching a task by name
+    original_hats: list = field(default_factory=list)  # every column of the sheet as read
+    original_letters: list = field(default_factory=list)  # their column letters
+    original_tasks: list = field(default_factory=list)  # the tasks before the chosen area
 
     @property
     def hats_new(self):
@@ -152,6 +159,31 @@ def with_area(sheet, area):
     )
 
 
+def without_ignored(sheet, choices):
+    """`sheet` without the columns the choices ignore (`{"ignore": true}`), the
+    sheet's column index of each column kept, and the ignored indexes."""
+    ignored = sorted(
+        int(column)
+        for column, choice in (choices.get("hats") or {}).items()
+        if str(column).isdigit()
+        and int(column) < len(sheet.hats)
+        and isinstance(choice, dict)
+        and choice.get("ignore")
+    )
+    kept = [index for index in range(len(sheet.hats)) if index not in ignored]
+    if not ignored:
+        return sheet, kept, []
+    new_index = {old: new for new, old in enumerate(kept)}
+    reduced = dataclasses.replace(
+        sheet,
+        hats=[sheet.hats[i] for i in kept],
+        hat_groups=[sheet.hat_groups[i] if i < len(sheet.hat_groups) else None for i in kept],
+        hat_columns=[sheet.hat_columns[i] for i in kept],
+        cells={(t, new_index[h]): v for (t, h), v in sheet.cells.items() if h in new_index},
+    )
+    return reduced, kept, ignored
+
+
 def plan(org, sheet, function=None, choices=None):
     """Compare `sheet` with `org`. `choices` (plain data, see ImportMapping) say
     where things go: a column to an existing hat or to a new hat in a function,
@@ -163,8 +195,22 @@ def plan(org, sheet, function=None, choices=None):
     first top-level function (a new "Imported" one only in an empty
     organisation); a task matches by area and name."""
     choices = remembered(org, sheet) if choices is None else choices
+    signature = sheet.signature()
+    original = sheet
+    sheet, columns, ignored = without_ignored(sheet, choices)
     sheet = with_area(sheet, choices.get("area"))
-    result = Plan(org=org, sheet=sheet, problems=list(sheet.problems), choices=choices)
+    result = Plan(
+        org=org,
+        sheet=sheet,
+        problems=list(sheet.problems),
+        choices=choices,
+        signature=signature,
+        columns=columns,
+        ignored=ignored,
+        original_hats=list(original.hats),
+        original_letters=list(original.hat_columns),
+        original_tasks=list(original.tasks),
+    )
     hats = list(
         Hat.objects.for_org(org)
         .select_related("function")
@@ -195,15 +241,16 @@ def chosen_columns(result, hats, functions):
     rows deleted since, are not found and leave the column to the defaults."""
     by_id = {hat.id: hat for hat in hats}
     function_by_id = {f.id: f for f in functions}
+    planned = {column: index for index, column in enumerate(result.columns)}
     placed = {}
     for column, choice in (result.choices.get("hats") or {}).items():
-        if not str(column).isdigit() or int(column) >= len(result.sheet.hats):
+        if not str(column).isdigit() or int(column) not in planned:
             continue
         if not isinstance(choice, dict):
             continue
         target = by_id.get(choice.get("hat")) or function_by_id.get(choice.get("function"))
         if target is not None:
-            placed[int(column)] = target
+            placed[planned[int(column)]] = target
     return placed
 
 
@@ -325,9 +372,11 @@ def match_tasks(result):
         tasks.setdefault((task.area_id, norm(task.name)), task.id)
         known.add(task.id)
     chosen = result.choices.get("tasks") or {}
-    for read in sheet.tasks:
+    for index, read in enumerate(sheet.tasks):
         area_id = areas.get(norm(read.area)) if read.area else None
         choice = chosen.get(task_key(read))
+        if (area_id, norm(read.name)) in tasks or choice in known:
+            result.same_named.append(index)
         if (read.area and area_id is None) or choice == "apart":
             result.task_ids.append(None)
         elif choice in known:
@@ -569,8 +618,10 @@ def remember(plan, hat_ids, task_ids):
     one, and the tasks whose matching was chosen (a task kept apart is found
     again as the task made for it)."""
     given = plan.choices.get("tasks") or {}
+    hats = {str(column): {"hat": hid} for column, hid in zip(plan.columns, hat_ids, strict=True)}
+    hats.update({str(column): {"ignore": True} for column in plan.ignored})
     choices = {
-        "hats": {str(index): {"hat": hid} for index, hid in enumerate(hat_ids)},
+        "hats": hats,
         "tasks": {
             task_key(read): tid
             for read, tid in zip(plan.sheet.tasks, task_ids, strict=True)
@@ -581,7 +632,7 @@ def remember(plan, hat_ids, task_ids):
         choices["area"] = plan.choices["area"]
     # One statement: an INSERT that updates the row of the same headers.
     ImportMapping.objects.bulk_create(
-        [ImportMapping(org=plan.org, signature=plan.sheet.signature(), choices=choices)],
+        [ImportMapping(org=plan.org, signature=plan.signature, choices=choices)],
         update_conflicts=True,
         unique_fields=["org", "signature"],
         update_fields=["choices", "updated"],

@@ -186,6 +186,9 @@ class Sheet:
     header_row: int | None = None
     row_kinds: dict = field(default_factory=dict)  # {row number: "area", "legend", "task"}
     grid: list = field(default_factory=list)  # the first rows as read, for the preview
+    grid_rows: int = 0  # rows in the sheet; the grid holds the first PREVIEW_ROWS
+    flagged: list = field(default_factory=list)  # [row, column] of unsaved formulas (from 1, 0)
+    hidden_sheets: list = field(default_factory=list)
 
     def row_kind(self, number, row):
         """How a row of the sheet was read: header, title (above the header), task,
@@ -230,6 +233,9 @@ class Sheet:
             "header_row": self.header_row,
             "row_kinds": [[number, kind] for number, kind in self.row_kinds.items()],
             "grid": self.grid,
+            "grid_rows": self.grid_rows,
+            "flagged": self.flagged,
+            "hidden_sheets": self.hidden_sheets,
         }
 
     @classmethod
@@ -249,6 +255,9 @@ class Sheet:
             header_row=data.get("header_row"),
             row_kinds={number: kind for number, kind in data.get("row_kinds", [])},
             grid=data.get("grid", []),
+            grid_rows=data.get("grid_rows", 0),
+            flagged=data.get("flagged", []),
+            hidden_sheets=data.get("hidden_sheets", []),
         )
 
 
@@ -299,6 +308,26 @@ def read_sheet(data, filename, sheet_name=None):
         if type(exc).__name__ != "PanicException":
             raise
         raise excel_error(exc) from None
+
+
+def check_upload(data, filename):
+    """The checks that need no parser (size, kind of file, the zip's parts and its
+    shared strings), made in the request before the file is stored for the job
+    that reads it. Raises SheetError; the reading job finds anything else."""
+    if not data:
+        raise SheetError(_("The file is empty."))
+    if len(data) > MAX_BYTES:
+        raise SheetError(
+            _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
+            % {"size": round(len(data) / 1024 / 1024, 1), "limit": MAX_BYTES // 1024 // 1024}
+        )
+    lower = (filename or "").lower()
+    if data.startswith(ZIP_MAGIC) and lower.endswith(WORKBOOK_SUFFIXES):
+        check_zip(data)
+    elif not data.startswith(OLE_MAGIC) and not lower.endswith(
+        (*WORKBOOK_SUFFIXES, ".xls", *TEXT_SUFFIXES)
+    ):
+        raise SheetError(_("Upload a .csv, .xlsx, .ods or .xls file."))
 
 
 def load_grids(data, filename):
@@ -639,6 +668,7 @@ def workbook_grids(data, archive, kind):
             facts = scan_xlsx(archive.read(part), name) if part else SheetFacts()
             if kind == "ods":
                 check_ods_extent(archive, name)
+                facts = scan_ods(archive.read("content.xml"), name)
             rows = []
             for values in book.get_sheet_by_index(index).to_python(skip_empty_area=False):
                 rows.append([cell_text(v) for v in values[: MAX_COLUMNS + 1]])
@@ -661,6 +691,70 @@ def check_ods_extent(archive, name):
         limit = MAX_SHEET_ROWS if kind == b"rows" else MAX_COLUMNS
         if int(count) > limit and not closed and kind == b"columns":
             raise beyond_limits(name, _("a repeated cell"))
+
+
+# OpenDocument: calamine gives neither hidden rows and columns nor formulas, so
+# the table's XML is scanned for them as for xlsx. A row or column is hidden when
+# its visibility is "collapse" or "filter"; a cell holds a formula without a saved
+# value when it has `table:formula` but no value attribute and no text.
+_ODS_TABLE = re.compile(rb"<table:table(?=[\s>])([^>]*)>")
+_ODS_TOKEN = re.compile(
+    rb"<table:(table-row|table-column|table-cell|covered-table-cell)(?=[\s/>])([^>]*?)(/?)>"
+    rb"|</table:table-row>|</table:table>"
+)
+_ODS_HIDDEN = re.compile(rb'table:visibility="(?:collapse|filter)"')
+_ODS_VALUE = re.compile(rb"office:(?:value|string-value|boolean-value|date-value|time-value)=")
+_ODS_FORMULA = re.compile(rb'table:formula="([^"]*)"')
+_ODS_TEXT = re.compile(rb"<text:p\b[^>]*>[^<]")
+
+
+def _repeated(attributes, what):
+    found = re.search(rb"table:number-" + what + rb'-repeated="(\d+)"', attributes)
+    return int(found.group(1)) if found else 1
+
+
+def scan_ods(xml, name):
+    """The SheetFacts of the table `name` in an OpenDocument content.xml."""
+    facts = SheetFacts()
+    start = None
+    for found in _ODS_TABLE.finditer(xml):
+        if html.unescape(_attribute(found.group(1), rb"name") or "") == name:
+            start = found.end()
+            break
+    if start is None:
+        return facts
+    last_row, row, column, next_column = -1, 0, 0, 0
+    for token in _ODS_TOKEN.finditer(xml, start):
+        kind, attributes, closed = token.group(1), token.group(2) or b"", token.group(3)
+        if kind is None:
+            if token.group(0) == b"</table:table>":
+                break
+        elif kind == b"table-column":
+            count = _repeated(attributes, rb"columns")
+            if _ODS_HIDDEN.search(attributes):
+                last = min(next_column + count, MAX_COLUMNS + 1)
+                facts.hidden_columns.update(range(next_column, last))
+            next_column += count
+        elif kind == b"table-row":
+            # A repeated row is one element: its cells are read for its first copy.
+            count = _repeated(attributes, rb"rows")
+            row, column = last_row + 1, 0
+            last_row += count
+            if _ODS_HIDDEN.search(attributes):
+                facts.hidden_rows.update(range(row, min(row + count, MAX_SHEET_ROWS)))
+            if row >= MAX_SHEET_ROWS:
+                break
+        else:
+            formula = _ODS_FORMULA.search(attributes)
+            if formula and not _ODS_VALUE.search(attributes) and column <= MAX_COLUMNS:
+                body = b""
+                if not closed:
+                    body = xml[token.end() : xml.find(b"</table:" + kind + b">", token.end())]
+                if not _ODS_TEXT.search(body):
+                    text = html.unescape(formula.group(1).decode("utf-8", "replace"))
+                    facts.unsaved_formulas.append((row, column, re.sub(r"^(of:)?=?", "=", text)))
+            column += _repeated(attributes, rb"columns")
+    return facts
 
 
 def excel_error(exc):
@@ -761,13 +855,19 @@ def read_grid(grid):
         return None
     # What the preview shows of the sheet as read: the first rows and columns,
     # each row with how it was read, cells cut short.
+    formulas = {(n, c): formula for n, c, formula in facts.unsaved_formulas}
     sheet.grid = [
         [
             "hidden" if n in facts.hidden_rows else sheet.row_kind(n + 1, row),
-            [text[:PREVIEW_TEXT] for text in row[:PREVIEW_COLUMNS]],
+            [
+                formulas.get((n, c), text)[:PREVIEW_TEXT]
+                for c, text in enumerate(row[:PREVIEW_COLUMNS])
+            ],
         ]
         for n, row in enumerate(rows[:PREVIEW_ROWS])
     ]
+    sheet.grid_rows = len(rows)
+    sheet.flagged = [[n + 1, c] for n, c, _formula in facts.unsaved_formulas]
     formulas = {(n + 1, column_letter(c)) for n, c, _formula in facts.unsaved_formulas}
     sheet.problems = [p for p in sheet.problems if (p.row, p.column) not in formulas]
     for n in sorted(facts.hidden_rows):
@@ -792,6 +892,7 @@ def read_grid(grid):
 
 def finish(sheet, names, hidden):
     sheet.sheet_names = names
+    sheet.hidden_sheets = list(hidden)
     skipped = [name for name in hidden if name != sheet.name]
     if skipped:
         sheet.problem(

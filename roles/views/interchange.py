@@ -1,16 +1,13 @@
 """Import and export of the matrix, and the company handbook PDF.
 
-Between the preview and "Apply" the sheet as read from the uploaded file waits in
-the caller's session, which lives in the database, so any app server can apply
-what another previewed (and "Apply" need not read the file a second time). With it
-waits the fingerprint of the previewed plan: "Apply" plans again and writes only
-if that plan is the one the preview showed."""
-
-import base64
-import hashlib
+An import is two jobs (roles/interchange/import_job.py): the upload is stored
+through the job storage and a job reads and plans it; its data is the preview
+this page shows (nothing waits in the session). Changing a choice starts a new
+reading job with the choices; "Apply" starts a job that plans again and writes
+only if the plan is still the one previewed, else shows the new preview."""
 
 from django.contrib import messages
-from django.db import DatabaseError, IntegrityError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import get_language
@@ -18,45 +15,37 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import audit, jobs
-from ..access import ADMIN, org_view
-from ..forms.interchange import HandbookForm, ImportForm
-from ..interchange import exporter, importer
-from ..interchange.reader import Sheet, SheetError, read_sheet
-from ..models import AuditEvent, Function, Job, Responsibility
+from ..access import ADMIN, get_in_org, org_view
+from ..forms.interchange import (
+    CHOICE_COLUMNS,
+    HandbookForm,
+    ImportForm,
+    choices_changed,
+    import_choices,
+)
+from ..interchange import exporter
+from ..interchange.import_job import store_upload
+from ..interchange.reader import column_letter, norm
+from ..models import Area, AuditEvent, Function, Hat, Job, Responsibility
 from .downloads import download
 
-PREVIEW_ROWS = 500
 # Letters in the matrix up to which an export is made in the request; see
 # bench/README.md for the measurement behind the figure.
 INSTANT_LETTERS = 20_000
 FILTER_NAMES = ("function", "area", "person", "problems")
 
 
-def pending_key(org):
-    return f"hatta-import:{org.slug}"
-
-
-def preview_context(plan, pending, stale=False):
-    sheet = plan.sheet
-    hats_new = [
-        (title, target if isinstance(target, str) else target.name, isinstance(target, str))
-        for title, hid, target in zip(plan.hat_titles, plan.hat_ids, plan.hat_function, strict=True)
-        if hid is None
-    ]
-    return {
-        "plan": plan,
-        "sheet": sheet,
-        "summary": plan.summary(),
-        "hats_new": hats_new,
-        "hats_matched": [t for t, hid in zip(sheet.hats, plan.hat_ids, strict=True) if hid],
-        "changes": plan.changes[:PREVIEW_ROWS],
-        "changes_hidden": max(0, len(plan.changes) - PREVIEW_ROWS),
-        "tasks_new": plan.tasks_new[:PREVIEW_ROWS],
-        "tasks_hidden": max(0, len(plan.tasks_new) - PREVIEW_ROWS),
-        "pending": pending,
-        "stale": stale,
-        "nav": "interchange",
-    }
+def start_import(request, kind, params):
+    """Start an import job, or send the caller to the one already running (one
+    import at a time per organisation)."""
+    acc = request.access
+    job, created = jobs.start(acc, kind, params={"lang": get_language(), **params}, reuse=False)
+    if not created:
+        messages.info(
+            request,
+            _("Another import is under way; wait for it to finish before you start one."),
+        )
+    return redirect("roles:matrix-import-preview", org=acc.org.slug, import_job_id=job.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -65,84 +54,198 @@ def matrix_import(request):
     acc = request.access
     form = ImportForm(request.POST or None, request.FILES or None, org=acc.org)
     if request.method == "POST" and form.is_valid():
+        name = form.cleaned_data["file"].name
         function = form.cleaned_data["function"]
-        plan = importer.plan(acc.org, form.read, function)
-        digest = hashlib.sha256(form.content).hexdigest()
-        pending = {
-            "name": form.cleaned_data["file"].name,
-            "read": form.read.to_data(),
+        params = {
+            "upload": store_upload(acc.org, form.content, name),
+            "name": name,
             "sheet": form.cleaned_data.get("sheet") or "",
-            "function": function.id if function else None,
-            "digest": digest,
-            "plan": plan.fingerprint(),
+            "function": function.pk if function else None,
         }
-        request.session[pending_key(acc.org)] = pending
-        return render(request, "roles/import_preview.html", preview_context(plan, pending))
+        return start_import(request, Job.IMPORT_READ, params)
     return render(request, "roles/import.html", {"form": form, "nav": "interchange"})
+
+
+def import_job(request, import_job_id):
+    jobs_of_org = Job.objects.for_org(request.access.org).select_related("started_by")
+    return get_in_org(
+        jobs_of_org.filter(kind__in=jobs.IMPORT_KINDS), request.access, pk=import_job_id
+    )
+
+
+# Above this many hats a column's place is typed with suggestions (one list for
+# every column) instead of chosen from a select per column of every hat.
+MANY_PLACES = 100
+
+
+def choice_options(org):
+    """The places a column can go, as (value, label): existing hats by function,
+    and a new hat in any function; the existing areas. Three queries, whatever
+    the sheet."""
+    functions = list(
+        Function.objects.for_org(org).order_by("position", "name", "id").values_list("id", "name")
+    )
+    hats = {}
+    for hat_id, function_id, title in (
+        Hat.objects.for_org(org)
+        .order_by("position", "title", "id")
+        .values_list("id", "function_id", "title")
+    ):
+        hats.setdefault(function_id, []).append((f"hat:{hat_id}", title))
+    areas = Area.objects.for_org(org).order_by("position", "name").values_list("name", flat=True)
+    groups = [(name, hats[fid]) for fid, name in functions if fid in hats]
+    new = [(f"function:{fid}", name) for fid, name in functions]
+    places = [(value, f"{name} / {title}") for name, group in groups for value, title in group]
+    places += [(value, _("New hat in %(name)s") % {"name": name}) for value, name in new]
+    places.append(("ignore", _("Ignore this column")))
+    return {
+        "hat_groups": groups,
+        "functions": new,
+        "areas": list(areas),
+        "places": places,
+        "many_places": sum(len(group) for _name, group in groups) > MANY_PLACES,
+    }
+
+
+def place_label(column, places):
+    """The text shown for a column's place when it is typed."""
+    if column["choice"] == "new":
+        return _("New hat in %(name)s (a new function)") % {"name": column["new_function"]}
+    return dict(places).get(column["choice"], "")
+
+
+def posted_choices(request, data):
+    """The POST with each typed place (`column-N-place`) turned into its value
+    (`column-N`); a text that names no place keeps the column's place, said so."""
+    typed = [c for c in data["columns"] if f"column-{c['column']}-place" in request.POST]
+    if not typed:
+        return request.POST
+    places = choice_options(request.access.org)["places"]
+    by_label = {norm(label): value for value, label in reversed(places)}
+    post = request.POST.copy()
+    for column in typed:
+        text = request.POST[f"column-{column['column']}-place"]
+        if norm(text) == norm(place_label(column, places)):
+            post[f"column-{column['column']}"] = column["choice"]
+        elif norm(text) in by_label:
+            post[f"column-{column['column']}"] = by_label[norm(text)]
+        else:
+            messages.warning(
+                request,
+                _("“%(text)s” is no hat or function here; column %(letter)s keeps its place.")
+                % {"text": text[:100], "letter": column["letter"]},
+            )
+    return post
+
+
+def row_labels():
+    return {
+        "header": _("header"),
+        "title": _("title"),
+        "task": _("task"),
+        "area": _("area"),
+        "legend": _("legend"),
+        "hidden": _("hidden, not read"),
+        "ignored": _("ignored"),
+        "": "",
+    }
+
+
+def grid_context(sheet):
+    """The sheet as read, as rows the template walks: each row's number, how it
+    was read, and its cells, formulas without saved values flagged."""
+    labels = row_labels()
+    flagged = {(row, column) for row, column in sheet["flagged"]}
+    width = max((len(cells) for _kind, cells in sheet["grid"]), default=0)
+    hats = set(sheet["hat_columns"]) - set(sheet["ignored"])
+    letters = [column_letter(c) for c in range(width)]
+    rows = [
+        {
+            "number": number,
+            "kind": kind,
+            "label": labels.get(kind, kind),
+            "cells": [
+                {"text": text, "flagged": (number, c) in flagged}
+                for c, text in enumerate(cells + [""] * (width - len(cells)))
+            ],
+        }
+        for number, (kind, cells) in enumerate(sheet["grid"], start=1)
+    ]
+    return {
+        "grid_rows": rows,
+        "grid_letters": [
+            (letter, "hat" if letter in hats else "ignored" if letter in sheet["ignored"] else "")
+            for letter in letters
+        ],
+        "grid_more": max(0, sheet["grid_rows"] - len(rows)),
+    }
+
+
+def read_again(request, job, data, post):
+    """A new reading job of the same upload with the posted choices, or of
+    another sheet with that sheet's own defaults."""
+    params = {k: job.params.get(k) for k in ("upload", "name", "sheet", "function")}
+    sheet = (post.get("sheet") or "")[:100]
+    if sheet and sheet != data["sheet"]["name"]:
+        params.update(sheet=sheet, choices=None)
+    else:
+        params.update(sheet=data["sheet"]["name"], choices=import_choices(post, data))
+    return start_import(request, Job.IMPORT_READ, params)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@org_view(ADMIN)
+def matrix_import_preview(request, import_job_id):
+    """The import's page: progress while its job runs, then the preview with the
+    choices (POST: read again with the new choices), or what was imported."""
+    acc = request.access
+    job = import_job(request, import_job_id)
+    data = job.data or {}
+    if request.method == "POST":
+        if job.state != Job.DONE or data.get("kind") != "preview":
+            return redirect("roles:matrix-import-preview", org=acc.org.slug, import_job_id=job.pk)
+        return read_again(request, job, data, posted_choices(request, data))
+    if request.htmx and not job.is_active:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"  # the whole page changes: the preview, or the result
+        return response
+    context = {"job": job, "data": data, "nav": "interchange"}
+    if request.htmx:
+        return render(request, "roles/import_preview.html#status", context)
+    if job.state == Job.DONE and data.get("kind") == "preview":
+        options = choice_options(acc.org)
+        columns = [
+            {**column, "label": place_label(column, options["places"])}
+            for column in data["columns"][:CHOICE_COLUMNS]
+        ]
+        context.update(options, columns=columns)
+        context.update(grid_context(data["sheet"]))
+        context["columns_more"] = max(0, len(data["columns"]) - CHOICE_COLUMNS)
+    status = 409 if data.get("stale") else 200
+    return render(request, "roles/import_preview.html", context, status=status)
 
 
 @require_POST
 @org_view(ADMIN)
-def matrix_import_apply(request):
+def matrix_import_apply(request, import_job_id):
     acc = request.access
-    pending = request.session.get(pending_key(acc.org))
-    if not pending or pending.get("digest") != request.POST.get("digest"):
+    job = import_job(request, import_job_id)
+    data = job.data or {}
+    if job.state != Job.DONE or data.get("kind") != "preview":
         messages.error(request, _("That preview has expired. Upload the file again."))
         return redirect("roles:matrix-import", org=acc.org.slug)
-    function = None
-    if pending.get("function"):
-        function = Function.objects.for_org(acc.org).filter(pk=pending["function"]).first()
-        if function is None:
-            messages.error(request, _("The chosen function no longer exists. Upload again."))
-            return redirect("roles:matrix-import", org=acc.org.slug)
-    try:
-        if "read" in pending:
-            sheet = Sheet.from_data(pending["read"])
-        else:  # a preview stored before the sheet itself was kept
-            sheet = read_sheet(base64.b64decode(pending["data"]), pending["name"], pending["sheet"])
-        plan = importer.plan(acc.org, sheet, function)
-        fingerprint = plan.fingerprint()
-        if fingerprint != pending.get("plan"):
-            # Apply only what was shown: show the plan as it is now instead.
-            pending["plan"] = fingerprint
-            request.session[pending_key(acc.org)] = pending
-            return render(
-                request,
-                "roles/import_preview.html",
-                preview_context(plan, pending, stale=True),
-                status=409,
-            )
-        summary = importer.apply(plan, author=acc.person)
-        audit.record(AuditEvent.IMPORT, request, org=acc.org, detail=pending["name"])
-    except SheetError as exc:
-        messages.error(request, str(exc))
-        return redirect("roles:matrix-import", org=acc.org.slug)
-    except (IntegrityError, DatabaseError):
-        messages.error(
-            request,
-            _(
-                "The matrix changed while you looked at the preview; nothing was imported. "
-                "Try again."
-            ),
-        )
-        return redirect("roles:matrix-import", org=acc.org.slug)
-    del request.session[pending_key(acc.org)]
-    messages.success(
-        request,
-        _(
-            "Imported %(name)s: %(hats)s new hats, %(areas)s new areas, %(tasks)s new tasks, "
-            "%(cells)s cells changed, %(same)s unchanged."
-        )
-        % {
-            "name": pending["name"],
-            "hats": summary["hats_new"],
-            "areas": summary["areas_new"],
-            "tasks": summary["tasks_new"],
-            "cells": summary["cells_changed"],
-            "same": summary["cells_unchanged"],
-        },
+    post = posted_choices(request, data)
+    if choices_changed(post, data):
+        # A choice changed but not read yet: read again rather than apply what
+        # the user has just changed their mind about.
+        messages.info(request, _("Your choices changed: check the new preview, then apply."))
+        return read_again(request, job, data, post)
+    params = {k: job.params.get(k) for k in ("upload", "name", "sheet", "function")}
+    params.update(
+        sheet=data["sheet"]["name"], choices=data["choices"], fingerprint=data["fingerprint"]
     )
-    return redirect("roles:matrix", org=acc.org.slug)
+    audit.record(AuditEvent.IMPORT, request, org=acc.org, detail=params["name"])
+    return start_import(request, Job.IMPORT_APPLY, params)
 
 
 def export_is_small(org):

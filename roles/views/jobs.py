@@ -28,7 +28,8 @@ def visible_jobs(access):
 @require_safe
 @org_view()
 def job_list(request):
-    rows = list(visible_jobs(request.access)[:RECENT])
+    # An import's data (its preview) can be large and the list shows none of it.
+    rows = list(visible_jobs(request.access).defer("data", "params")[:RECENT])
     return render(request, "roles/jobs.html", {"jobs": rows, "nav": "jobs"})
 
 
@@ -36,6 +37,11 @@ def job_list(request):
 @org_view()
 def job_detail(request, job_id):
     job = get_in_org(visible_jobs(request.access), request.access, pk=job_id)
+    if job.kind in jobs.IMPORT_KINDS and not request.htmx:
+        # An import's page is its preview (roles/views/interchange.py).
+        return redirect(
+            "roles:matrix-import-preview", org=request.access.org.slug, import_job_id=job.pk
+        )
     template = "roles/job_status.html" if request.htmx else "roles/job_detail.html"
     return render(request, template, {"job": job, "nav": "jobs"})
 

@@ -76,6 +76,24 @@ def import_file(name):
     return path
 
 
+# A sheet for the import's pages: "Fältsäljare" and "Inne" are named otherwise
+# than the demo's hats, "Partneransvarig" is no hat yet, and "Bygga
+# prospektlistor" is a task the demo already has in Prospektering.
+IMPORT_SAMPLE = (
+    "Uppgift,Fältsäljare,Inne,Partneransvarig\n"
+    "Prospektering,,,\n"
+    "Bygga prospektlistor,A,R,C\n"
+    "Partnerträffar,R,C,A\n"
+)
+
+
+def import_sample(folder):
+    """IMPORT_SAMPLE as a file in `folder`."""
+    path = Path(folder) / "ansvar.csv"
+    path.write_text(IMPORT_SAMPLE, encoding="utf-8")
+    return path
+
+
 def sign_in(page, email, password=PASSWORD, next_url=None):
     """Sign in through the form, as a person would."""
     page.goto(reverse("account_login") + (f"?next={next_url}" if next_url else ""))

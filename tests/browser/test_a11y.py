@@ -4,15 +4,17 @@
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from roles import models as m
 
+from ..jobs_helpers import WorkerProcess
 from .harness import (
     MAIN_PAGES,
     MANAGER,
     MORE_PAGES,
     NODE_MODULES,
-    import_file,
+    import_sample,
     need,
     org_url,
     sign_in,
@@ -72,17 +74,26 @@ def test_main_page_has_no_serious_violations(audit_page, demo, spec):
     check_both_languages(page, spec.label, lambda: page.goto(url))
 
 
-def test_import_preview_has_no_serious_violations(audit_page, demo):
+@pytest.fixture
+def worker(demo, live_server):
+    with WorkerProcess("w-a11y") as process:
+        yield process
+
+
+def test_import_preview_has_no_serious_violations(audit_page, demo, worker, tmp_path):
     need("roles:matrix-import")
     page = audit_page
     sign_in(page, "vd@nordisk.example")
 
     def preview():
         page.goto(org_url("roles:matrix-import"))
-        sample = import_file("plain-matrix.csv")
-        page.locator("input[type=file]").set_input_files(str(sample))
+        page.locator("input[type=file]").set_input_files(str(import_sample(tmp_path)))
         with page.expect_navigation():
             page.locator("main form button[type=submit]").first.click()
+        # The job's progress first (audited too), then the preview.
+        found = axe_violations(page)
+        assert not found, describe(found)
+        expect(page.locator("#import-choices")).to_be_visible(timeout=120_000)
 
     check_both_languages(page, "import preview", preview)
 

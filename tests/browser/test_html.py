@@ -14,11 +14,12 @@ from django.test import Client
 
 from roles.models import User
 
+from ..jobs_helpers import drain
 from .harness import (
     MAIN_PAGES,
     MORE_PAGES,
     NODE_MODULES,
-    import_file,
+    import_sample,
     load_demo,
     org_url,
 )
@@ -37,14 +38,18 @@ def client_for(email, lang):
     return client
 
 
-def import_preview(client, url):
-    """Upload plain-matrix.csv through the import form; the preview's response."""
+def import_preview(client, url, folder):
+    """Upload IMPORT_SAMPLE through the import form; the import's page while its
+    job waits, and the preview once the job has run here."""
     form = client.get(url).content.decode()
     field = re.search(r'<input[^>]*type="file"[^>]*name="([^"]+)"', form) or re.search(
         r'<input[^>]*name="([^"]+)"[^>]*type="file"', form
     )
-    with open(import_file("plain-matrix.csv"), "rb") as sample:
-        return client.post(url, {field.group(1) if field else "file": sample})
+    with open(import_sample(folder), "rb") as sample:
+        response = client.post(url, {field.group(1) if field else "file": sample})
+    waiting = client.get(response["Location"])
+    drain()
+    return waiting, client.get(response["Location"])
 
 
 def collect_pages(demo, tmp_path):
@@ -65,13 +70,14 @@ def collect_pages(demo, tmp_path):
             response = client_for(spec.email, lang).get(url)
             keep(f"{spec.label}-{lang}", f"{spec.label} ({lang}) {url}", response, spec.status)
         url = org_url("roles:matrix-import")
-        response = import_preview(client_for("vd@nordisk.example", lang), url)
-        keep(f"import-preview-{lang}", f"import preview ({lang}) {url}", response)
+        waiting, preview = import_preview(client_for("vd@nordisk.example", lang), url, tmp_path)
+        keep(f"import-waiting-{lang}", f"import waiting ({lang}) {url}", waiting)
+        keep(f"import-preview-{lang}", f"import preview ({lang}) {url}", preview)
     return files, problems
 
 
 @pytest.mark.django_db
-def test_main_pages_are_valid_html(tmp_path):
+def test_main_pages_are_valid_html(tmp_path, inline_jobs):
     if not VNU.exists():
         pytest.fail(f"{VNU} is missing: run `make browser-deps`")
     java = shutil.which("java")

@@ -4,6 +4,7 @@ browser, as people would. A journey whose page or file is missing fails."""
 import re
 import time
 
+import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.urls import get_resolver, reverse
 from playwright.sync_api import expect
@@ -11,10 +12,11 @@ from playwright.sync_api import expect
 from roles import models as m
 from roles.management.commands.demo import set_logins
 
+from ..jobs_helpers import WorkerProcess
 from .harness import (
     PASSWORD,
     html_lang,
-    import_file,
+    import_sample,
     need,
     org_url,
     sign_in,
@@ -363,27 +365,91 @@ def test_ceo_follows_a_gap_to_the_matrix_and_fixes_it(page, demo):
 # --- 4 import -------------------------------------------------------------------------------
 
 
-def test_import_previews_then_applies(page, demo):
-    need("roles:matrix-import", "roles:matrix-import-apply", "roles:matrix")
+@pytest.fixture
+def worker(demo, live_server):
+    # The demo is written before the worker starts (SQLite's lock; see test_jobs_browser).
+    with WorkerProcess("w-import-journey") as process:
+        yield process
+
+
+def wait_for_preview(page):
+    """The import's page polls its job; the preview replaces the progress when done."""
+    expect(page.locator("#import-choices, #import-done, #import-error")).to_be_visible(
+        timeout=120_000
+    )
+
+
+def test_import_previews_chooses_and_applies(page, demo, worker, tmp_path):
+    need(
+        "roles:matrix-import",
+        "roles:matrix-import-preview",
+        "roles:matrix-import-apply",
+        "roles:matrix",
+    )
     org = demo.nordisk
+    hats = {h.title: h for h in m.Hat.objects.for_org(org)}
+    key_account = m.Function.objects.for_org(org).get(name="Key Account")
+    existing = m.Task.objects.for_org(org).get(name="Bygga prospektlistor")
+    tasks_before = m.Task.objects.for_org(org).count()
+    sheet = import_sample(tmp_path)
+
     sign_in(page, "vd@nordisk.example")
     page.goto(org_url("roles:matrix-import"))
-    page.locator("input[type=file]").set_input_files(str(import_file("plain-matrix.csv")))
+    page.locator("input[type=file]").set_input_files(str(sheet))
     submit(page.locator("main form").first, text("sv", "Preview the import"))
-
+    wait_for_preview(page)
     assert heading(page) == text("sv", "Import preview")
-    new_tasks = int(page.locator("#sum-tasks").inner_text())
-    new_hats = int(page.locator("#sum-hats").inner_text())
-    assert new_tasks > 0 and new_hats > 0
-    tasks_before = m.Task.objects.for_org(org).count()
-    assert tasks_before == 30  # nothing saved by the preview
+    # The sheet as read: its header and task rows marked.
+    expect(page.locator("#import-grid tr.row-header")).to_have_count(1)
+    expect(page.locator("#import-grid tr.row-task")).to_have_count(2)
+    assert m.Task.objects.for_org(org).count() == tasks_before  # nothing saved by the preview
 
-    submit(page.locator("main form").first, text("sv", "Apply"))
-    assert "/matrix/" in page.url
-    assert page.locator("main .alert-success").is_visible()
-    assert m.Task.objects.for_org(org).count() == tasks_before + new_tasks
-    imported = m.Task.objects.for_org(org).order_by("-pk").first()
-    assert page.locator("#matrix").get_by_text(imported.name, exact=True).count() >= 1
+    # Two columns to existing hats, one to a new hat in Key Account, the known task apart.
+    page.locator("#column-0").select_option(f"hat:{hats['Säljare'].pk}")
+    page.locator("#column-1").select_option(f"hat:{hats['Innesäljare'].pk}")
+    page.locator("#column-2").select_option(f"function:{key_account.pk}")
+    page.get_by_role(
+        "radio", name=f"{text('sv', 'Keep apart')} Prospektering › Bygga prospektlistor"
+    ).check()
+    submit(page.locator("#import-choices"), text("sv", "Read again with these choices"))
+    wait_for_preview(page)
+    # The choices are shown as made, and the summary follows them.
+    expect(page.locator("#column-0")).to_have_value(f"hat:{hats['Säljare'].pk}")
+    expect(page.locator("#column-2")).to_have_value(f"function:{key_account.pk}")
+    expect(page.locator("#sum-hats")).to_have_text("1")
+    expect(page.locator("#sum-tasks")).to_have_text("2")
+
+    submit(page.locator("#import-apply"), text("sv", "Apply"))
+    expect(page.locator("#import-done")).to_be_visible(timeout=120_000)
+    with page.expect_navigation():
+        page.get_by_role("link", name=text("sv", "Open the matrix")).click()
+    assert m.Task.objects.for_org(org).count() == tasks_before + 2
+    made = m.Task.objects.for_org(org).filter(name="Bygga prospektlistor").exclude(pk=existing.pk)
+    made = made.get()
+    partner = m.Hat.objects.for_org(org).get(title="Partneransvarig")
+    assert partner.function == key_account
+
+    def cell(task, hat):
+        stored = m.Responsibility.objects.for_org(org).filter(task=task, hat=hat)
+        return "".join(sorted(stored.values_list("letter", flat=True)))
+
+    assert [cell(made, h) for h in (hats["Säljare"], hats["Innesäljare"], partner)] == [
+        "A",
+        "R",
+        "C",
+    ]
+    assert cell(existing, partner) == ""  # the existing task was left alone
+    expect(page.locator("#matrix").get_by_text("Partnerträffar", exact=True)).to_have_count(1)
+    expect(page.locator("#matrix").get_by_text("Bygga prospektlistor", exact=True)).to_have_count(2)
+
+    # The same file again: the choices are remembered and nothing would change.
+    page.goto(org_url("roles:matrix-import"))
+    page.locator("input[type=file]").set_input_files(str(sheet))
+    submit(page.locator("main form").first, text("sv", "Preview the import"))
+    wait_for_preview(page)
+    expect(page.locator("#import-nothing")).to_be_visible()
+    expect(page.locator("#column-2")).to_have_value(f"hat:{partner.pk}")
+    assert m.Task.objects.for_org(org).count() == tasks_before + 2
 
 
 # --- 1 sales manager, keyboard only: every planted RACI problem fixed ------------------------

@@ -41,6 +41,13 @@ class Command(BaseCommand):
             metavar="TITLE=FUNCTION",
             help="make the sheet's column TITLE a new hat in FUNCTION",
         )
+        parser.add_argument(
+            "--ignore",
+            action="append",
+            default=[],
+            metavar="TITLE",
+            help="leave the sheet's column TITLE out of the import",
+        )
         parser.add_argument("--area", default="", help="area for rows the sheet gives none")
         parser.add_argument(
             "--keep-apart",
@@ -145,6 +152,14 @@ class Command(BaseCommand):
                         % {"org": org.name, "name": target, "option": option}
                     )
                 hats[column] = found
+        for title in opts["ignore"]:
+            column = columns.get(name_key(title))
+            if column is None:
+                raise CommandError(
+                    _("The sheet has no column “%(name)s” (%(option)s).")
+                    % {"name": title, "option": "--ignore"}
+                )
+            hats[column] = {"ignore": True}
         tasks = dict(choices.get("tasks") or {})
         apart = {name_key(name) for name in opts["keep_apart"]}
         area = opts["area"] or choices.get("area")
