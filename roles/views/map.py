@@ -361,10 +361,16 @@ def trend(org, today, current):
     # The line spans the days measured, so a young organisation's few days
     # still draw a line, not a cluster at the right edge.
     span = max(1, (dates[-1] - dates[0]).days)
+    # The height spans the scores measured (at least 5 points), so a change of a
+    # few points is visible, as in any sparkline; the text gives the numbers.
+    low, high = min(series.values()), max(series.values())
+    if high - low < 0.05:
+        middle = (high + low) / 2
+        low, high = middle - 0.025, middle + 0.025
     coords = []
     for d in dates:
         x = (d - dates[0]).days / span * TREND_W
-        y = TREND_H - series[d] * TREND_H
+        y = TREND_H - (series[d] - low) / (high - low) * TREND_H
         coords.append((round(x, 1), round(y, 1)))
     percents = [round(series[d] * 100) for d in dates]
     area = f"M{coords[0][0]},{TREND_H} " + " ".join(f"L{x},{y}" for x, y in coords)
