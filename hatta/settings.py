@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "js_lib_bootstrap_icons",
     "django_htmx",
     "axes",
     "allauth",
@@ -192,6 +193,9 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "roles" / "locale"]
+# One date format per language: "4 dec. 2026" / "4 Dec 2026" in running text,
+# ISO dates in tables (hatta/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["hatta.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Stockholm")
 USE_I18N = True
 USE_TZ = True

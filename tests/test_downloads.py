@@ -151,3 +151,20 @@ def test_the_handbook_refuses_file_http_and_data_urls(world, web):
     assert content.startswith(b"%PDF")
     assert not has_image(content)
     assert hits == []
+
+
+def test_the_hat_pdf_is_set_in_one_font_family(world, as_member):
+    """Body, page headers and footers alike (margin boxes do not inherit from body)."""
+    import io
+
+    from pypdf import PdfReader
+
+    response = as_member.get(
+        reverse("roles:hat-pdf", kwargs={"org": world.org.slug, "hat_id": world.hat.pk})
+    )
+    families = set()
+    for page in PdfReader(io.BytesIO(response.content)).pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            name = str(font.get_object()["/BaseFont"]).split("+")[-1]
+            families.add(name.removesuffix("-Bold").removesuffix("-Oblique"))
+    assert len(families) == 1, families

@@ -88,6 +88,8 @@ def test_xlsx_layout(rich, as_member):
     assert first_col.index("Loose task") < first_col.index("Prospektering")
     assert "Offert" in first_col
     assert len(book.sheetnames) == 3  # matrix, legend, problems
+    legend = [r[0].value for r in book.worksheets[1].iter_rows(min_row=2)]
+    assert legend == ["R", "A", "A/R", "C", "I", "-"]  # no stray quote before "-"
     problems = [r[1].value for r in book.worksheets[2].iter_rows(min_row=2)]
     assert "Priser" in problems
 

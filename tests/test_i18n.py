@@ -133,3 +133,20 @@ def test_language_switch(db):
     assert '<html lang="en">' in client.get("/accounts/login/").text
     client.post("/i18n/setlang/", {"language": "sv", "next": "/accounts/login/"})
     assert '<html lang="sv">' in client.get("/accounts/login/").text
+
+
+@pytest.mark.parametrize(
+    ("lang", "december", "may"),
+    [("sv", "4 dec. 2026", "4 maj 2026"), ("en", "4 Dec 2026", "4 May 2026")],
+)
+def test_one_date_format_per_language(lang, december, may):
+    """Running text from DATE_FORMAT, tables from SHORT_DATE_FORMAT (ISO)."""
+    import datetime
+
+    from django.utils import formats, translation
+
+    with translation.override(lang):
+        assert formats.date_format(datetime.date(2026, 12, 4)) == december
+        assert formats.date_format(datetime.date(2026, 5, 4)) == may
+        short = formats.date_format(datetime.date(2026, 12, 4), "SHORT_DATE_FORMAT")
+        assert short == "2026-12-04"

@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -188,6 +189,16 @@ def test_trend_of_the_last_90_days(nordisk, as_ceo):
     points = re.search(r'points="([^"]+)"', html).group(1).split()
     assert len(points) == 4  # three stored days in range and today's live score
     assert "From 50 %" in html  # the text alternative; the 200-day-old one is left out
+    # Coordinates are numbers for SVG, not Swedish decimals ("160,0").
+    as_ceo.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
+    html = as_ceo.get(url("roles:org-map", nordisk)).text
+    assert re.search(r'<circle class="trend-dot" cx="160\.0" cy="[\d.]+"', html)
+
+
+def test_a_single_day_of_trend_is_a_number_not_a_dot(nordisk, as_ceo):
+    html = as_ceo.get(url("roles:org-map", nordisk)).text
+    assert "<polyline" not in html and "trend-dot" not in html
+    assert "the first day measured" in html
 
 
 @pytest.mark.parametrize("name", ["roles:org-map", "roles:workload", "roles:org-settings"])

@@ -44,6 +44,13 @@ def test_people_list_shows_hats_share_and_counts(world, as_member):
     assert "Confirmed" not in response.text  # members do not see confirmations
 
 
+def test_a_hat_worn_with_no_share_reads_share_not_set(world, as_member):
+    wearer = f.PersonFactory(org=world.org, name="Utan Andel")
+    f.AssignmentFactory(org=world.org, hat=world.hat, person=wearer, share=None)
+    row = row_of(as_member.get(url("people", world)).text, "Utan Andel")
+    assert "share not set" in row and "0 %" not in row
+
+
 def test_people_list_access(world, client, as_outsider):
     assert client.get(url("people", world)).status_code == 302
     assert as_outsider.get(url("people", world)).status_code == 404

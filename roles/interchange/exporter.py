@@ -324,7 +324,8 @@ def to_xlsx(matrix, problems=None):
         ("I", _("Informed: told after.")),
         (NONE_MARK, _("No letters on this task.")),
     ]:
-        legend.append([xlsx_text(letter_text), meaning])
+        # Our own constants, not user text: "-" needs no neutralising quote.
+        legend.append([letter_text, str(meaning)])
 
     report = book.create_sheet(_("Problems")[:31])
     report.column_dimensions["A"].width = report.column_dimensions["B"].width = 40

@@ -227,10 +227,10 @@ def hat_detail(request, hat_id):
         request,
         "roles/hat_detail.html",
         {
-            "sheet": hat_sheet(hat),
+            # The history is on the revisions page: the reading view reads no changes.
+            "sheet": hat_sheet(hat, history=0),
             "can_edit": can_edit,
             "show_acks": acc.is_manager,
-            "publish_form": PublishForm(first=not hat.revision) if can_edit else None,
         },
     )
 
@@ -327,5 +327,9 @@ def hat_revisions(request, hat_id):
             "can_edit": can_edit,
             "unpublished": unpublished,
             "publish_form": PublishForm(first=not revisions) if can_edit else None,
+            "history": [
+                (c, history_label(c))
+                for c in HatChange.objects.filter(hat_id=hat.id).select_related("author")[:50]
+            ],
         },
     )

@@ -90,11 +90,6 @@ class FunctionBox:
     kpis: tuple | None = None  # (KPIs on target this period, KPIs with a target)
     scorecard_href: str | None = None
 
-    @property
-    def row(self):
-        """Children of the top of the tree stand side by side (wrapping); deeper ones stack."""
-        return self.depth == 0
-
 
 @dataclass
 class ChartRow:
@@ -262,6 +257,7 @@ class CheckRow:
     total: int
     percent: int
     step: int  # percent rounded down to a step of 5, for the bar's CSS class
+    tone: str  # "ok", "nearly" or "problem": the colour of the bar
     groups: list  # [(label, [OffenderRow])]
     more: int = 0
     more_href: str | None = None  # where the full list is
@@ -282,6 +278,17 @@ class CheckRow:
 
 def step_of(ratio):
     return max(0, min(100, int(ratio * 100) // 5 * 5))
+
+
+NEARLY = 0.75  # from here up a check is nearly in order (amber); below it, red
+
+
+def tone_of(ratio):
+    """The colour a share of passing items is shown in: red only for a real
+    problem, amber for nearly there (a check at 89 % is not red)."""
+    if ratio >= 1:
+        return "ok"
+    return "nearly" if ratio >= NEARLY else "problem"
 
 
 def full_list_href(key, links):
@@ -319,6 +326,7 @@ def check_rows(health, links, access):
                 check.total,
                 round(check.ratio * 100),
                 step_of(check.ratio),
+                tone_of(check.ratio),
                 groups,
                 max(0, check.offender_count - OFFENDER_LIMIT),
                 full_list_href(check.key, links),
@@ -330,6 +338,7 @@ def check_rows(health, links, access):
 @dataclass
 class Trend:
     points: str  # SVG polyline points
+    area: str  # SVG path under the line
     last: tuple | None  # (x, y) of the latest point
     first_date: datetime.date | None
     first_percent: int
@@ -339,7 +348,7 @@ class Trend:
     days: int
 
 
-TREND_W, TREND_H = 300, 60
+TREND_W, TREND_H = 160, 40  # a sparkline: 10rem × 2.5rem
 
 
 def trend(org, today, current):
@@ -353,14 +362,25 @@ def trend(org, today, current):
     )
     series[today] = current
     dates = sorted(series)
+    # The line spans the days measured, so a young organisation's few days
+    # still draw a line, not a cluster at the right edge.
+    span = max(1, (dates[-1] - dates[0]).days)
+    # The height spans the scores measured (at least 5 points), so a change of a
+    # few points is visible, as in any sparkline; the text gives the numbers.
+    low, high = min(series.values()), max(series.values())
+    if high - low < 0.05:
+        middle = (high + low) / 2
+        low, high = middle - 0.025, middle + 0.025
     coords = []
     for d in dates:
-        x = (d - start).days / (TREND_DAYS - 1) * TREND_W
-        y = TREND_H - series[d] * TREND_H
+        x = (d - dates[0]).days / span * TREND_W
+        y = TREND_H - (series[d] - low) / (high - low) * TREND_H
         coords.append((round(x, 1), round(y, 1)))
     percents = [round(series[d] * 100) for d in dates]
+    area = f"M{coords[0][0]},{TREND_H} " + " ".join(f"L{x},{y}" for x, y in coords)
     return Trend(
         " ".join(f"{x},{y}" for x, y in coords),
+        f"{area} L{coords[-1][0]},{TREND_H} Z",
         coords[-1] if coords else None,
         dates[0] if dates else None,
         percents[0],
@@ -415,6 +435,7 @@ def map_context(acc):
             checks=check_rows(health, links, acc),
             score=round(health.score * 100),
             score_step=step_of(health.score),
+            score_tone=tone_of(health.score),
             passing=health.passing,
             total=health.total,
             trend=trend(org, timezone.localdate(), health.score),
@@ -439,6 +460,8 @@ def map_context(acc):
         if row.node.kpis and scorecard:
             row.node.scorecard_href = f"{scorecard}?function={row.node.id}"
     context.update(tree=rows, chart_cut=cut)
+    if not rows and acc.is_admin:
+        context["new_function_href"] = links.url("roles:function-create")
     return context
 
 

@@ -109,10 +109,19 @@ def sign_out(page):
         page.locator("form[action$='/logout/'] button").click()
 
 
+def open_menu(page):
+    """On a narrow screen the navigation is a collapsed menu: open it."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+        page.locator("#nav-menu.show").wait_for()
+
+
 def switch_language(page, code):
-    page.locator("#lang-select").select_option(code)
+    """One click on the language's button (it posts its little form)."""
+    open_menu(page)
     with page.expect_navigation():
-        page.locator("form.lang-form button[type=submit]").click()
+        page.locator(f"form.lang-form button[value={code}]").click()
 
 
 def html_lang(page):

@@ -11,7 +11,8 @@ from roles import models as m
 from .harness import ROOT, org_url, sign_in, switch_language
 
 OUT = ROOT / "docs" / "screenshots"
-LANGUAGE = os.environ.get("SCREENSHOT_LANGUAGE", "en")
+LANGUAGE = os.environ.get("SCREENSHOT_LANGUAGE", "sv")
+DESKTOP, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
 
 
 def shoot(page, name):
@@ -27,24 +28,33 @@ def wide(page):
     return page
 
 
+def shoot_both(page, name, url):
+    """The page at laptop width (NAME.png) and at phone width (NAME-phone.png)."""
+    page.set_viewport_size(DESKTOP)
+    page.goto(url)
+    shoot(page, name)
+    page.set_viewport_size(PHONE)
+    page.goto(url)
+    shoot(page, f"{name}-phone")
+
+
 def test_screenshots(wide, demo):
     page = wide
     seller = m.Hat.objects.for_org(demo.nordisk).get(title="Säljare")
 
     sign_in(page, "vd@nordisk.example")
-    switch_language(page, LANGUAGE)
-    page.goto(org_url("roles:org-map"))
-    shoot(page, "map")
-    page.goto(org_url("roles:hat-detail", obj=seller))
-    shoot(page, "hat")
-    page.goto(org_url("roles:matrix"))
-    shoot(page, "matrix")
+    if LANGUAGE != "sv":
+        switch_language(page, LANGUAGE)
+    shoot_both(page, "map", org_url("roles:org-map"))
+    shoot_both(page, "hat", org_url("roles:hat-detail", obj=seller))
+    shoot_both(page, "matrix", org_url("roles:matrix"))
 
     page.context.clear_cookies()
+    page.set_viewport_size(DESKTOP)
     sign_in(page, "saljare@nordisk.example")
-    switch_language(page, LANGUAGE)
-    page.goto(org_url("roles:me"))
-    shoot(page, "my-hats")
+    if LANGUAGE != "sv":
+        switch_language(page, LANGUAGE)
+    shoot_both(page, "my-hats", org_url("roles:me"))
 
 
 def test_number_screenshots(wide, demo):
@@ -52,7 +62,8 @@ def test_number_screenshots(wide, demo):
     sales = m.Function.objects.for_org(demo.nordisk).get(name="Försäljning")
     meetings = m.KPI.objects.get(hat__org=demo.nordisk, name="Kundmöten")
     sign_in(page, "vd@nordisk.example")
-    switch_language(page, LANGUAGE)
+    if LANGUAGE != "sv":
+        switch_language(page, LANGUAGE)
     page.goto(org_url("roles:scorecard") + f"?function={sales.id}")
     shoot(page, "scorecard")
     page.goto(org_url("roles:kpi-graph", obj=meetings) + "?n=26")

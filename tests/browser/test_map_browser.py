@@ -34,6 +34,15 @@ def test_map_screenshot_shows_every_function(page, demo):
     }
     assert max(tops) - min(tops) < 10
 
+    # The chart zooms inside its box: out makes every box smaller, in larger.
+    box = page.locator(".orgchart-function", has_text="Ekonomi").first
+    before = box.bounding_box()["width"]
+    page.locator("[data-zoom=out]").click()
+    assert box.bounding_box()["width"] < before - 5
+    page.locator("[data-zoom=in]").click()
+    page.locator("[data-zoom=in]").click()
+    assert box.bounding_box()["width"] > before + 5
+
     # A branch folds with its <summary>, without script.
     page.locator("summary", has_text="Försäljning").first.click()
     assert not page.locator(".orgchart-function", has_text="Innesälj").first.is_visible()
