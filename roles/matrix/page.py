@@ -12,6 +12,7 @@ from .queries import (
     MatrixFunction,
     MatrixHat,
     MatrixTask,
+    read_a_holders,
     read_cells,
     read_columns,
     read_rows,
@@ -48,6 +49,7 @@ class Row:
     task: MatrixTask
     status: raci.TaskStatus
     letters: dict  # {hat id: letters} of the row's non-empty cells in visible columns
+    a_holders: list = field(default_factory=list)  # hat titles, when it has two or more A's
     cells: str = ""  # the row's <td>s, once rendered (see matrix.cells.cell_renderer)
 
 
@@ -124,8 +126,9 @@ def build_matrix(access, filters):
     only what the page shows (its tasks, its hat columns with their wearers,
     counts and cells) and counts the rest in SQL: a fixed number of queries,
     each reading a bounded number of rows, whatever the size of the
-    organisation. Eight queries; one more to check a chosen person, and one
-    more to resolve a typed name or email."""
+    organisation. Eight queries; one more to check a chosen person, one
+    more to resolve a typed name or email, and one more to name the hats
+    holding the A's of rows with two or more."""
     org = access.org
     who_matches, who_count = [], 0
     person = chosen_person(org, filters.person) if filters.person else None
@@ -180,6 +183,11 @@ def build_matrix(access, filters):
             groups.append(AreaSection(area))
         row = cells_of_task.get(task_id, no_cells)
         groups[-1].rows.append(Row(task, raci.status_of(*status), row))
+    many_a = [r for g in groups for r in g.rows if r.status.a_count > 1]
+    if many_a:  # the A's may sit in columns off the page: the row names them
+        holders = read_a_holders(org, [r.task.id for r in many_a])
+        for r in many_a:
+            r.a_holders = holders.get(r.task.id, [])
 
     return Matrix(
         filters=filters,

@@ -269,3 +269,29 @@ def read_cells(org, hat_ids, task_ids):
             row = cells[task_id]
             row[hat_id] = row[hat_id] | {letter} if hat_id in row else frozenset(letter)
     return counts, cells
+
+
+def read_a_holders(org, task_ids):
+    """{task id: [titles of the hats holding an A]} of `task_ids` (the page's
+    tasks with two or more A's), whichever columns the page shows: the row
+    names them. One query."""
+    holders = defaultdict(list)
+    if task_ids:
+        for task_id, title in (
+            Responsibility.objects.for_org(org)
+            .filter(task_id__in=task_ids, letter="A")
+            .order_by("hat__title", "hat_id")
+            .values_list("task_id", "hat__title")
+        ):
+            holders[task_id].append(title)
+    return holders
+
+
+def read_status_totals(org):
+    """{status key: tasks} over all the organisation's tasks, as the page's
+    totals line shows them (after a cell write). One query."""
+    found = list(task_counts(org.id))
+    names = ["total", *PROBLEM_Q, "loose"]
+    counted = dict(zip(names, found[0], strict=False)) if found else dict.fromkeys(names, 0)
+    counted[raci.COMPLETE] = counted["total"] - sum(counted[key] for key in PROBLEM_Q)
+    return {key: counted[key] for key in raci.STATUS_LABELS}
