@@ -101,6 +101,22 @@ def test_matrix_page_queries_do_not_grow(sized, django_assert_max_num_queries):
             assert admin.get("/o/alfa/matrix/", query).status_code == 200
 
 
+def test_naming_the_hats_of_rows_with_two_as_is_one_query(sized, django_assert_max_num_queries):
+    # Every task of the page with two A's: still one more query, whatever the size.
+    tasks = list(m.Task.objects.for_org(sized.org).order_by("id")[:PER_PAGE])
+    hats = list(m.Hat.objects.for_org(sized.org).order_by("id")[:2])
+    m.Responsibility.objects.bulk_create(
+        [m.Responsibility(org=sized.org, task=t, hat=h, letter="A") for t in tasks for h in hats],
+        ignore_conflicts=True,
+    )
+    m.Task.objects.for_org(sized.org).refresh_status()
+    manager = client_for(sized.manager)
+    with django_assert_max_num_queries(PAGE_CEILING + 1):
+        response = manager.get("/o/alfa/matrix/", {"problems": "1"})
+    rows = [r for g in response.context["m"].groups for r in g.rows]
+    assert rows and all(len(r.a_holders) >= 2 for r in rows)
+
+
 SAVEPOINT = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", re.I)
 AUTH = re.compile(r'\bFROM "(django_session|roles_user)"')
 

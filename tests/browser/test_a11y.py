@@ -7,8 +7,10 @@ import pytest
 
 from .harness import (
     MAIN_PAGES,
+    MANAGER,
     MORE_PAGES,
     NODE_MODULES,
+    _sales,
     import_file,
     need,
     org_url,
@@ -101,3 +103,31 @@ def test_more_pages_have_no_serious_violations(audit_page, demo):
         if found:
             problems.append(f"--- {spec.label} ({page.url})\n{describe(found)}")
     assert not problems, "axe found serious or critical violations:\n" + "\n".join(problems)
+
+
+def test_template_preview_has_no_serious_violations(audit_page, demo):
+    page = audit_page
+    sign_in(page, MANAGER)
+    sales = _sales(demo.nordisk)
+
+    def preview():
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.goto(org_url("roles:hat-create", obj=sales))
+        page.locator("select[name=template]").select_option("sdr")
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").first.click()
+        page.locator("#plan-duties").wait_for()
+
+    check_both_languages(page, "template preview", preview)
+
+
+def test_matrix_as_a_list_on_a_phone_has_no_serious_violations(audit_page, demo):
+    page = audit_page
+    sign_in(page, MANAGER)
+
+    def phone_matrix():
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(org_url("roles:matrix"))
+        page.locator("#matrix.hat-labels").wait_for()
+
+    check_both_languages(page, "matrix as a list (phone)", phone_matrix)

@@ -16,8 +16,10 @@ from roles.models import User
 
 from .harness import (
     MAIN_PAGES,
+    MANAGER,
     MORE_PAGES,
     NODE_MODULES,
+    _sales,
     import_file,
     load_demo,
     org_url,
@@ -67,6 +69,10 @@ def collect_pages(demo, tmp_path):
         url = org_url("roles:matrix-import")
         response = import_preview(client_for("vd@nordisk.example", lang), url)
         keep(f"import-preview-{lang}", f"import preview ({lang}) {url}", response)
+        # What a hat template will add, shown before it is added (a POST).
+        url = org_url("roles:hat-create", obj=_sales(demo.nordisk))
+        response = client_for(MANAGER, lang).post(url, {"template": "sdr"})
+        keep(f"template-preview-{lang}", f"template preview ({lang}) {url}", response)
     return files, problems
 
 
