@@ -256,3 +256,24 @@ def test_build_world_is_reusable_for_other_sizes(db):
     grow(world, tasks=60, hats=10)
     response = client_for(world.admin).get("/o/zeta/matrix/")
     assert response.context["m"].total_tasks == 60
+
+
+def test_a_link_to_a_task_opens_the_page_that_holds_it(world, django_assert_max_num_queries):
+    grow(world)
+    loose = f.TaskFactory(org=world.org, area=None, name="Utan område")
+    admin = client_for(world.admin)
+    tasks = m.Task.objects.for_org(world.org)
+    picks = [*tasks.order_by("?")[:4], tasks.order_by("-position").first(), loose]
+    for task in picks:
+        with django_assert_max_num_queries(PAGE_CEILING + 2):
+            response = admin.get("/o/alfa/matrix/", {"task": task.id})
+        data = response.context["m"]
+        assert task.id in [r.task.id for g in data.groups for r in g.rows], (task, data.page)
+    assert response.context["m"].page == response.context["m"].pages  # no area: last
+    # A task the filters leave out: the first page, as without it.
+    complete = tasks.filter(a_count=1, r_count__gte=1, unusual_count=0).first()
+    response = admin.get("/o/alfa/matrix/", {"task": complete.id, "problems": "1"})
+    assert response.status_code == 200 and response.context["m"].page == 1
+    # A page asked for wins; a bad id is ignored.
+    assert admin.get("/o/alfa/matrix/", {"task": loose.id, "page": 2}).context["m"].page == 2
+    assert admin.get("/o/alfa/matrix/", {"task": "x'"}).status_code == 200

@@ -225,6 +225,10 @@ def read_rows(org, filters, person_id):
     status_totals = {key: counted[key] for key in raci.STATUS_LABELS}
     matching, loose = counted.get("matching", total), counted["loose"]
     tasks = Task.objects.for_org(org)
+    if filters.task:
+        before = tasks_before(org, narrowed, filters.task, matching - loose)
+        if before is not None:
+            filters.page = before // PER_PAGE + 1
     filters.page = min(filters.page, max(1, -(-matching // PER_PAGE)))
 
     start, shown = (filters.page - 1) * PER_PAGE, []
@@ -243,6 +247,26 @@ def read_rows(org, filters, person_id):
             .values_list(*fields)[start : start + PER_PAGE - len(shown)]
         )
     return areas, status_totals, total, matching, shown
+
+
+def tasks_before(org, narrowed, task_id, in_areas):
+    """How many of the `narrowed` tasks come before task `task_id` in the
+    page's order (area by area, the tasks without an area last, `in_areas`
+    being those with one); None when the filters leave it out. Two queries."""
+    tasks = Task.objects.for_org(org).filter(narrowed)
+    found = tasks.filter(pk=task_id).values_list("area_id", "area__position", "position").first()
+    if found is None:
+        return None
+    area_id, area_position, position = found
+    same_place = Q(position__lt=position) | Q(position=position, pk__lt=task_id)
+    if area_id is None:
+        return in_areas + tasks.filter(Q(area__isnull=True) & same_place).count()
+    earlier = (
+        Q(area__position__lt=area_position)
+        | Q(area__position=area_position, area_id__lt=area_id)
+        | (Q(area_id=area_id) & same_place)
+    )
+    return tasks.filter(earlier, area__org=org).count()
 
 
 def read_cells(org, hat_ids, task_ids):
