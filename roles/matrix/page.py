@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from .. import raci
 from .filters import MAX_COLUMNS, PER_PAGE, Filters
 from .queries import (
+    A_NAMES_SEPARATOR,
     MatrixArea,
     MatrixFunction,
     MatrixHat,
     MatrixTask,
-    read_a_holders,
     read_cells,
     read_columns,
     read_rows,
@@ -126,9 +126,8 @@ def build_matrix(access, filters):
     only what the page shows (its tasks, its hat columns with their wearers,
     counts and cells) and counts the rest in SQL: a fixed number of queries,
     each reading a bounded number of rows, whatever the size of the
-    organisation. Eight queries; one more to check a chosen person, one
-    more to resolve a typed name or email, and one more to name the hats
-    holding the A's of rows with two or more."""
+    organisation. Eight queries; one more to check a chosen person, and one
+    more to resolve a typed name or email."""
     org = access.org
     who_matches, who_count = [], 0
     person = chosen_person(org, filters.person) if filters.person else None
@@ -176,18 +175,14 @@ def build_matrix(access, filters):
     area_by_id = {a.id: a for a in areas}
     groups = []
     no_cells = {}
-    for task_id, name, area_id, position, *status in shown:
+    for task_id, name, area_id, position, a_names, *status in shown:
         task = MatrixTask(task_id, name, area_id, position)
         area = area_by_id.get(area_id)
         if not groups or groups[-1].area is not area:
             groups.append(AreaSection(area))
         row = cells_of_task.get(task_id, no_cells)
-        groups[-1].rows.append(Row(task, raci.status_of(*status), row))
-    many_a = [r for g in groups for r in g.rows if r.status.a_count > 1]
-    if many_a:  # the A's may sit in columns off the page: the row names them
-        holders = read_a_holders(org, [r.task.id for r in many_a])
-        for r in many_a:
-            r.a_holders = holders.get(r.task.id, [])
+        holders = sorted(a_names.split(A_NAMES_SEPARATOR)) if a_names else []
+        groups[-1].rows.append(Row(task, raci.status_of(*status), row, holders))
 
     return Matrix(
         filters=filters,

@@ -3,7 +3,18 @@ cells, each reading only what one page shows and counting the rest in SQL."""
 
 from collections import defaultdict, namedtuple
 
-from django.db.models import BigIntegerField, Case, Count, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    OuterRef,
+    Q,
+    StringAgg,
+    Subquery,
+    Value,
+    When,
+)
 
 from .. import raci
 from ..models import Area, Assignment, Function, Hat, Person, Responsibility, Task
@@ -194,8 +205,9 @@ def read_rows(org, filters, person_id):
     area begin.
 
     Returns (areas, {status key: tasks}, all tasks, matching tasks, the page's
-    tasks as (id, name, area id, position, *status counts)); clamps filters.page
-    and filters.area."""
+    tasks as (id, name, area id, position, the names of the hats holding its
+    A's when it has two or more (A_NAMES_SEPARATOR between them, else ""),
+    *status counts)); clamps filters.page and filters.area."""
     areas = [
         MatrixArea(*row)
         for row in Area.objects.filter(org_id=org.id)
@@ -232,7 +244,8 @@ def read_rows(org, filters, person_id):
     filters.page = min(filters.page, max(1, -(-matching // PER_PAGE)))
 
     start, shown = (filters.page - 1) * PER_PAGE, []
-    fields = ("id", "name", "area_id", "position", *Task.STATUS_FIELDS)
+    tasks = tasks.annotate(a_names=a_holders_names())
+    fields = ("id", "name", "area_id", "position", "a_names", *Task.STATUS_FIELDS)
     if start < matching - loose:
         shown = list(
             tasks.filter(narrowed, area__org=org)
@@ -295,20 +308,28 @@ def read_cells(org, hat_ids, task_ids):
     return counts, cells
 
 
-def read_a_holders(org, task_ids):
-    """{task id: [titles of the hats holding an A]} of `task_ids` (the page's
-    tasks with two or more A's), whichever columns the page shows: the row
-    names them. One query."""
-    holders = defaultdict(list)
-    if task_ids:
-        for task_id, title in (
-            Responsibility.objects.for_org(org)
-            .filter(task_id__in=task_ids, letter="A")
-            .order_by("hat__title", "hat_id")
-            .values_list("task_id", "hat__title")
-        ):
-            holders[task_id].append(title)
-    return holders
+A_NAMES_SEPARATOR = "\x1f"  # the unit separator: no hat title holds one
+
+
+def a_holders_names():
+    """For a task with two or more A's, the titles of the hats holding them in
+    one string (the A's may sit in columns off the page, so the row names
+    them); "" for any other task. A subquery of the page's task query, run
+    only for those rows: no query of its own."""
+    names = (
+        Responsibility.objects.filter(task_id=OuterRef("pk"), letter="A")
+        .order_by()
+        .values("task_id")
+        # Unordered (SQLite before 3.44 cannot order an aggregate): the page
+        # sorts the names.
+        .annotate(names=StringAgg("hat__title", Value(A_NAMES_SEPARATOR)))
+        .values("names")
+    )
+    return Case(
+        When(a_count__gt=1, then=Subquery(names)),
+        default=Value(""),
+        output_field=CharField(),
+    )
 
 
 def read_status_totals(org):
