@@ -307,9 +307,26 @@
   // scrolled into view inside the matrix's box, highlighted, and the row's
   // first cell is where Tab enters the grid.
   var target = /^#task-\d+$/.test(window.location.hash) && document.getElementById(window.location.hash.slice(1));
+  // The browser's own jump to the fragment puts the row at the top of the
+  // scroll box, under its sticky header: place it below the header instead,
+  // then bring it into the window (on a phone the page itself scrolls).
+  function landOn(row) {
+    var scroller = table.closest(".matrix-scroll");
+    if (scroller && scroller.scrollHeight > scroller.clientHeight) {
+      var head = table.tHead ? table.tHead.getBoundingClientRect().height : 0;
+      var delta = row.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+      var free = scroller.clientHeight - head - row.offsetHeight;
+      scroller.scrollTop += delta - head - Math.max(0, free / 3);
+    }
+    var rect = row.getBoundingClientRect();
+    if (rect.top < 0 || rect.bottom > window.innerHeight) {
+      window.scrollBy(0, rect.top - window.innerHeight / 3);
+    }
+  }
   if (target && table.contains(target)) {
     target.classList.add("row-target");
-    target.scrollIntoView({ block: "center" });
+    landOn(target);
+    window.addEventListener("load", function () { window.setTimeout(function () { landOn(target); }, 0); });
     var firstCell = target.querySelector(".cell-btn");
     if (firstCell) {
       if (current) { current.tabIndex = -1; }

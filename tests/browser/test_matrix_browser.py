@@ -98,9 +98,28 @@ def test_a_link_from_the_map_lands_on_the_task_row(page, demo):
     row = page.locator(f"#task-{task.pk}")
     expect(row).to_have_class(re.compile(r"\brow-target\b"))
     expect(row).to_be_in_viewport()
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(100)
+    # Below the matrix's sticky header, not hidden under it, and inside the window.
+    head = page.locator("#matrix thead").bounding_box()
+    box = row.bounding_box()
+    assert box["y"] >= head["y"] + head["height"] - 1, (box, head)
+    assert box["y"] + box["height"] <= 900, box
     heading = row.locator("th")
     colour = heading.evaluate("(th) => getComputedStyle(th).backgroundColor")
     assert colour == "rgb(255, 243, 205)", colour  # highlighted
+    # Unfiltered, a row far down the matrix: the same.
+    far = m.Task.objects.for_org(demo.nordisk).get(name="Prissättning och rabatter")
+    page.goto(org_url("roles:matrix") + f"?task={far.pk}#task-{far.pk}")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(100)
+    head = page.locator("#matrix thead").bounding_box()
+    box = page.locator(f"#task-{far.pk}").bounding_box()
+    assert box["y"] >= head["y"] + head["height"] - 1, (box, head)
+    assert box["y"] + box["height"] <= 900, box
+    page.goto(org_url("roles:org-map"))
+    with page.expect_navigation():
+        page.locator(f"a[href*='#task-{task.pk}']").first.click()
     # Tab enters the grid on that row.
     for _ in range(80):
         if page.evaluate("() => document.activeElement.classList.contains('cell-btn')"):
