@@ -87,6 +87,22 @@ def test_a_cell_edit_updates_totals_and_counts_and_shows_a_toast_by_the_cell(pag
     page.locator("#matrix-toast .notice-close").click()
     expect(toast).to_be_hidden()
 
+    # An A that moves offers its undo in the toast, by the cell.
+    booking = m.Task.objects.for_org(org).get(name="Boka kundmöten")  # A: Teamledare innesälj
+    seller = m.Hat.objects.for_org(org).get(title="Innesäljare")
+    lead = m.Hat.objects.for_org(org).get(title="Teamledare innesälj")
+    target = cell(page, booking, seller)
+    target.scroll_into_view_if_needed()
+    target.click()
+    page.locator("#cell-menu [data-letters='A/R']").click()
+    expect(toast).to_be_visible()
+    expect(cell(page, booking, lead)).to_have_text("")
+    toast.get_by_role("button", name="Ångra").click()
+    expect(cell(page, booking, lead)).to_have_text("A")
+    expect(target).to_have_text("R")
+    expect(toast).to_be_visible()
+    expect(toast).to_contain_text("Ångrat")
+
 
 def test_a_link_from_the_map_lands_on_the_task_row(page, demo):
     task = m.Task.objects.for_org(demo.nordisk).get(name="Reklamationer")  # planted: no A
