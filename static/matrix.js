@@ -72,7 +72,10 @@
     var rect = btn.getBoundingClientRect();
     menu.hidden = false;
     menu.style.top = (window.scrollY + rect.bottom) + "px";
-    menu.style.left = (window.scrollX + rect.left) + "px";
+    // Kept inside the window: beside a cell at the right edge (a phone) it
+    // would otherwise stick out and make the page scroll sideways.
+    var room = document.documentElement.clientWidth - menu.offsetWidth - 8;
+    menu.style.left = (window.scrollX + Math.max(8, Math.min(rect.left, room))) + "px";
     menu.dataset.for = btn.closest("td").id;
     btn.setAttribute("aria-expanded", "true");
     var items = menuItems();

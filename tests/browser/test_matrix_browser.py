@@ -177,6 +177,9 @@ def test_on_a_phone_the_matrix_is_a_list_that_edits_a_letter(browser, live_serve
         button.tap()
         item = page.locator("#cell-menu [data-letters='R']")
         assert item.bounding_box()["height"] >= 44
+        menu = page.locator("#cell-menu").bounding_box()
+        assert menu["x"] >= 0 and menu["x"] + menu["width"] <= 390, menu  # inside the window
+        assert page.evaluate(PAGE_SIZE)["width"] <= 390
         item.tap()
         expect(button).to_have_text("R")
         assert set(task.responsibilities.filter(hat=support).values_list("letter", flat=True)) == {
