@@ -50,10 +50,11 @@ class Links:
         return self.url("roles:person-detail", "person_id", pk)
 
     def task(self, pk):
-        """A task is fixed in its row of the matrix (problems shown)."""
+        """A task is fixed in its row of the matrix (problems shown), on the
+        page of the matrix that holds it."""
         matrix = self.url("roles:matrix")
         if matrix:
-            return f"{matrix}?problems=1#task-{pk}"
+            return f"{matrix}?problems=1&task={pk}#task-{pk}"
         return self.url("roles:task-detail", "task_id", pk)
 
     @property

@@ -4,6 +4,8 @@
 // (without JavaScript it opens the cell's own page); its letters are its text.
 // The writes go through the #cell-menu form: htmx posts it and swaps the answer
 // in place; without htmx the same form posts normally and the server redirects back.
+// What a write did shows as a toast beside the cell, and a link to #task-<id>
+// (from the map) brings that row into view, highlighted.
 (function () {
   "use strict";
   var table = document.getElementById("matrix");
@@ -66,10 +68,14 @@
 
   function openMenu(btn) {
     if (!menu || !editable(btn)) { return; }
+    hideToast();
     var rect = btn.getBoundingClientRect();
     menu.hidden = false;
     menu.style.top = (window.scrollY + rect.bottom) + "px";
-    menu.style.left = (window.scrollX + rect.left) + "px";
+    // Kept inside the window: beside a cell at the right edge (a phone) it
+    // would otherwise stick out and make the page scroll sideways.
+    var room = document.documentElement.clientWidth - menu.offsetWidth - 8;
+    menu.style.left = (window.scrollX + Math.max(8, Math.min(rect.left, room))) + "px";
     menu.dataset.for = btn.closest("td").id;
     btn.setAttribute("aria-expanded", "true");
     var items = menuItems();
@@ -192,9 +198,67 @@
       var td = lastCellId && document.getElementById(lastCellId);
       var btn = td && td.querySelector(".cell-btn");
       if (btn) { setCurrent(btn, true); }
+      showToast(lastCellId);
     }, 30);
   });
 
+  // The notice of a write, as a toast beside the cell it is about. Fixed to the
+  // window (it never makes the page larger) and kept inside it.
+  var toastCellId = null;
+
+  // The toast is the wrapper #matrix-toast: the notice inside it is swapped by
+  // each write, and the wrapper alone is moved (htmx would copy a swapped
+  // element's style attribute, which the Content-Security-Policy refuses).
+  function hideToast() {
+    var box = document.getElementById("matrix-toast");
+    if (box && box.classList.contains("matrix-toast")) { box.hidden = true; }
+  }
+
+  function placeToast() {
+    var box = document.getElementById("matrix-toast");
+    var td = toastCellId && document.getElementById(toastCellId);
+    if (!box || box.hidden || !box.classList.contains("matrix-toast") || !td) { return; }
+    var rect = td.getBoundingClientRect();
+    var width = box.offsetWidth, height = box.offsetHeight;
+    var vw = document.documentElement.clientWidth, vh = window.innerHeight;
+    var top = rect.bottom + 6;
+    if (top + height > vh - 8) { top = rect.top - height - 6; }
+    box.style.top = Math.max(8, Math.min(top, vh - height - 8)) + "px";
+    box.style.left = Math.max(8, Math.min(rect.left, vw - width - 8)) + "px";
+  }
+
+  function showToast(cellId) {
+    var box = document.getElementById("matrix-toast");
+    var notice = document.getElementById("matrix-notice");
+    if (!box || !notice || !notice.firstElementChild) { return; }
+    toastCellId = cellId;
+    box.classList.add("matrix-toast");
+    box.hidden = false;
+    var close = notice.querySelector(".notice-close");
+    if (close) { close.hidden = false; }
+    placeToast();
+  }
+
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest("#matrix-toast .notice-close");
+    if (!close) { return; }
+    hideToast();
+    var td = toastCellId && document.getElementById(toastCellId);
+    var btn = td && td.querySelector(".cell-btn");
+    if (btn) { setCurrent(btn, true); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && event.target.closest && event.target.closest("#matrix-toast")) {
+      hideToast();
+      var td = toastCellId && document.getElementById(toastCellId);
+      var btn = td && td.querySelector(".cell-btn");
+      if (btn) { setCurrent(btn, true); }
+    }
+  });
+  window.addEventListener("resize", placeToast);
+  window.addEventListener("scroll", placeToast, { passive: true });
+  var scroller = table.closest(".matrix-scroll");
+  if (scroller) { scroller.addEventListener("scroll", placeToast, { passive: true }); }
   // A refused write (403, 404, a lost connection) must not pass silently.
   document.body.addEventListener("htmx:responseError", function () {
     var live = document.getElementById("live");
@@ -210,7 +274,28 @@
       alert.className = "alert alert-danger py-2 mb-2";
       alert.textContent = text;
       notice.appendChild(alert);
+      showToast(lastCellId);
     }
+  });
+
+  // Each cell carries its hat's name, which a phone shows beside the letters
+  // when the grid becomes a list by task (matrix.css). Written here rather than
+  // on the server: the cells' markup stays as small as a page of 2,000 needs.
+  var hatTitles = Array.prototype.map.call(table.querySelectorAll("thead .hat-head .hat-title"), function (el) {
+    return el.textContent.trim();
+  });
+  function labelRow(tr) {
+    if (!tr) { return; }
+    Array.prototype.forEach.call(tr.querySelectorAll("td"), function (td, i) {
+      if (hatTitles[i] !== undefined) { td.setAttribute("data-hat", hatTitles[i]); }
+    });
+  }
+  Array.prototype.forEach.call(table.querySelectorAll("tbody tr[id^='task-']"), labelRow);
+  table.classList.add("hat-labels");
+  document.body.addEventListener("htmx:oobAfterSwap", function (event) {
+    var el = event.detail && event.detail.target;
+    var tr = el && el.id && el.id.indexOf("cell-") === 0 && document.getElementById(el.id);
+    if (tr) { labelRow(tr.closest("tr")); }
   });
 
   // One tab stop for the whole grid: the first cell; arrows do the rest.
@@ -220,4 +305,36 @@
   });
   var first = table.querySelector(".cell-btn");
   if (first) { first.tabIndex = 0; current = first; }
+
+  // A link to one task (#task-<id>, as the map's gaps are) lands on its row:
+  // scrolled into view inside the matrix's box, highlighted, and the row's
+  // first cell is where Tab enters the grid.
+  var target = /^#task-\d+$/.test(window.location.hash) && document.getElementById(window.location.hash.slice(1));
+  // The browser's own jump to the fragment puts the row at the top of the
+  // scroll box, under its sticky header: place it below the header instead,
+  // then bring it into the window (on a phone the page itself scrolls).
+  function landOn(row) {
+    var scroller = table.closest(".matrix-scroll");
+    if (scroller && scroller.scrollHeight > scroller.clientHeight) {
+      var head = table.tHead ? table.tHead.getBoundingClientRect().height : 0;
+      var delta = row.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+      var free = scroller.clientHeight - head - row.offsetHeight;
+      scroller.scrollTop += delta - head - Math.max(0, free / 3);
+    }
+    var rect = row.getBoundingClientRect();
+    if (rect.top < 0 || rect.bottom > window.innerHeight) {
+      window.scrollBy(0, rect.top - window.innerHeight / 3);
+    }
+  }
+  if (target && table.contains(target)) {
+    target.classList.add("row-target");
+    landOn(target);
+    window.addEventListener("load", function () { window.setTimeout(function () { landOn(target); }, 0); });
+    var firstCell = target.querySelector(".cell-btn");
+    if (firstCell) {
+      if (current) { current.tabIndex = -1; }
+      firstCell.tabIndex = 0;
+      current = firstCell;
+    }
+  }
 })();

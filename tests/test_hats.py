@@ -589,7 +589,9 @@ def test_create_blank_hat_errors(world, as_manager):
 
 def test_create_from_template_in_swedish(world, as_manager):
     as_manager.cookies["django_language"] = "sv"
-    response = as_manager.post(url("hat-create", function_id=world.team.pk), {"template": "sdr"})
+    response = as_manager.post(
+        url("hat-create", function_id=world.team.pk), {"template": "sdr", "confirm": "1"}
+    )
     hat = m.Hat.objects.get(function=world.team, title="Innesäljare (2)")
     assert response["Location"] == url("hat-edit", hat_id=hat.pk)
     assert hat.purpose.startswith("Skapa kvalificerade möten")
@@ -604,9 +606,11 @@ def test_create_from_template_in_swedish(world, as_manager):
 
 
 def test_create_from_template_in_english_with_own_title(world, as_manager):
+    world.org.language = "en"
+    world.org.save()
     as_manager.post(
         url("hat-create", function_id=world.team.pk),
-        {"template": "key_account_manager", "title": "KAM Nord"},
+        {"template": "key_account_manager", "title": "KAM Nord", "confirm": "1"},
     )
     hat = m.Hat.objects.get(function=world.team, title="KAM Nord")
     assert hat.purpose.startswith("Keep and grow")
@@ -616,7 +620,10 @@ def test_create_from_template_in_english_with_own_title(world, as_manager):
 def test_create_from_template_twice_gets_a_suffix(world, as_manager):
     as_manager.cookies["django_language"] = "sv"
     for _ in range(3):
-        as_manager.post(url("hat-create", function_id=world.team.pk), {"template": "sales_manager"})
+        as_manager.post(
+            url("hat-create", function_id=world.team.pk),
+            {"template": "sales_manager", "confirm": "1"},
+        )
     titles = sorted(m.Hat.objects.filter(function=world.team).values_list("title", flat=True))
     assert titles == [
         "Försäljningschef",
@@ -624,7 +631,7 @@ def test_create_from_template_twice_gets_a_suffix(world, as_manager):
         "Försäljningschef (3)",
         "Innesäljare",
     ]
-    # Reusing the template reuses its tasks: the A sits with the newest hat only.
+    # Reusing the template reuses its tasks: the A stays with the first hat.
     task = m.Task.objects.get(org=world.org, name="Sätta säljbudget och säljmål")
     assert task.responsibilities.filter(letter="A").count() == 1
 

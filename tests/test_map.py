@@ -266,6 +266,22 @@ def test_admin_changes_thresholds(world, as_admin):
     )
 
 
+def test_admin_sets_the_organisations_language(world, as_admin):
+    target = url("roles:org-settings", world.org)
+    assert 'name="language"' in as_admin.get(target).text
+    data = {"max_accountable": 3, "max_hats": 2, "overload_share": 120, "week_ends": 4}
+    data |= {"kpi_grace_days": 0, "kpi_off_target_periods": 2}
+    as_admin.post(target, {**data, "language": "en"})
+    world.org.refresh_from_db()
+    assert world.org.language == "en"
+    as_admin.post(target, data)  # not sent: kept
+    world.org.refresh_from_db()
+    assert world.org.language == "en"
+    as_admin.post(target, {**data, "language": "xx"})
+    world.org.refresh_from_db()
+    assert world.org.language == "en"
+
+
 @pytest.mark.parametrize(
     "data",
     [

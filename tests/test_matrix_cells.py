@@ -390,3 +390,41 @@ def test_giving_a_where_two_other_hats_had_it_names_both_and_offers_no_undo(worl
     assert "Ekonomichef" in announce and "Controller" in announce
     assert "/matrix/undo/" not in response.content.decode()
     assert a_holders(world.task) == {world.hat.id}
+
+
+# The row and the totals line after a write --------------------------------------------
+def test_a_row_with_two_as_names_their_hats_and_a_write_updates_the_totals(world, as_admin):
+    m.Responsibility.objects.create(org=world.org, task=world.task, hat=world.hat, letter="A")
+    m.Task.objects.for_org(world.org).refresh_status()
+    response = as_admin.get("/o/alfa/matrix/")
+    (row,) = [r for g in response.context["m"].groups for r in g.rows if r.task.id == world.task.id]
+    assert row.a_holders == ["Ekonomichef", "Innesäljare"]
+    page = response.content.decode()
+    assert "A held by Ekonomichef, Innesäljare" in page
+    totals = re.search(r'<p id="status-totals".*?</p>', page, re.S).group(0)
+    assert "two or more A&#x27;s: 1" in totals
+
+    # Taking one A away: the status, its holders and the totals line come back swapped.
+    response = as_admin.post(
+        CELL,
+        {"task": world.task.id, "hat": world.hat.id, "letters": "R", "expected": "A/R"},
+        **HTMX,
+    )
+    page = response.content.decode()
+    status = re.search(rf'<span id="status-{world.task.id}"[^>]*>.*?</span>', page).group(0)
+    assert 'hx-swap-oob="true"' in status and "A held by" not in page
+    totals = re.search(r'<p id="status-totals" class="[^"]*" hx-swap-oob="true">.*?</p>', page)
+    assert totals, page
+    assert "two or more A" not in totals.group(0) and "complete: 1" in totals.group(0)
+
+    # A second A written elsewhere meanwhile (an import keeps such rows): the
+    # stale write changes nothing and shows the row as it is, holders named.
+    m.Responsibility.objects.create(org=world.org, task=world.task, hat=world.hat, letter="A")
+    m.Task.objects.for_org(world.org).refresh_status()
+    response = as_admin.post(
+        CELL,
+        {"task": world.task.id, "hat": world.hat.id, "letters": "C", "expected": "R"},
+        **HTMX,
+    )
+    assert "meanwhile" in json.loads(response["HX-Trigger"])["announce"]
+    assert "A held by Ekonomichef, Innesäljare" in response.content.decode()

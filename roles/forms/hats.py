@@ -406,10 +406,11 @@ class NewHatForm(forms.Form):
         help_text=_("Required for a blank hat; for a template, leave empty to use its title."),
     )
 
-    def __init__(self, *args, function, **kwargs):
+    def __init__(self, *args, function, language=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.function = function
-        self.fields["template"].choices = [("", _("A blank hat"))] + hat_templates.choices()
+        # The templates' titles in the organisation's language: the hat is made in it.
+        self.fields["template"].choices = [("", _("A blank hat"))] + hat_templates.choices(language)
 
     def clean(self):
         data = super().clean()

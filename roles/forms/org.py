@@ -1,4 +1,4 @@
-"""The organisation's settings: the thresholds of the hatting health checks, the
+"""The organisation's settings: its language, the thresholds of the hatting health checks, the
 calendar of the weekly numbers, and whether everyone must sign in with two-factor."""
 
 from django import forms
@@ -22,6 +22,7 @@ class ThresholdsForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = [
+            "language",
             "max_accountable",
             "max_hats",
             "overload_share",
@@ -33,6 +34,11 @@ class ThresholdsForm(forms.ModelForm):
         # Seven days as radio buttons: a short, fixed choice.
         widgets = {"week_ends": forms.RadioSelect}
         help_texts = {
+            "language": _(
+                "The language of what hatta writes for the organisation: hats made from a "
+                "template, invitations, background reports. Everyone still reads hatta in "
+                "the language they choose."
+            ),
             "max_accountable": _(
                 "A person accountable (A) for more tasks than this is overloaded."
             ),
@@ -52,6 +58,8 @@ class ThresholdsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["require_two_factor"].required = False
+        # A form posted without the field (an older page) keeps the language.
+        self.fields["language"].required = False
         for name, top in MAXIMA.items():
             f = self.fields[name]
             f.required = True
@@ -63,3 +71,6 @@ class ThresholdsForm(forms.ModelForm):
         grace.min_value, grace.max_value = 0, GRACE_MAX
         grace.validators += [MinValueValidator(0), MaxValueValidator(GRACE_MAX)]
         grace.widget.attrs.update({"min": 0, "max": GRACE_MAX})
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.instance.language

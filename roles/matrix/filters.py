@@ -28,6 +28,9 @@ class Filters:
     # Typed name or email (the `who` field); None when not sent. Resolved to
     # `person` by build_matrix; never carried into URLs itself.
     who: str | None = None
+    # A task to show (a link to one task's row): the page that holds it is
+    # chosen when no page is asked for. Not carried into URLs either.
+    task: int | None = None
 
     @classmethod
     def from_query(cls, query):
@@ -44,6 +47,7 @@ class Filters:
             page=number("page") or 1,
             cpage=number("cpage") or 1,
             who=clean_who(query.get("who")) if "who" in query else None,
+            task=None if "page" in query else number("task"),
         )
 
     def query(self, **override):

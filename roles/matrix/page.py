@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .. import raci
 from .filters import MAX_COLUMNS, PER_PAGE, Filters
 from .queries import (
+    A_NAMES_SEPARATOR,
     MatrixArea,
     MatrixFunction,
     MatrixHat,
@@ -48,6 +49,7 @@ class Row:
     task: MatrixTask
     status: raci.TaskStatus
     letters: dict  # {hat id: letters} of the row's non-empty cells in visible columns
+    a_holders: list = field(default_factory=list)  # hat titles, when it has two or more A's
     cells: str = ""  # the row's <td>s, once rendered (see matrix.cells.cell_renderer)
 
 
@@ -173,13 +175,14 @@ def build_matrix(access, filters):
     area_by_id = {a.id: a for a in areas}
     groups = []
     no_cells = {}
-    for task_id, name, area_id, position, *status in shown:
+    for task_id, name, area_id, position, a_names, *status in shown:
         task = MatrixTask(task_id, name, area_id, position)
         area = area_by_id.get(area_id)
         if not groups or groups[-1].area is not area:
             groups.append(AreaSection(area))
         row = cells_of_task.get(task_id, no_cells)
-        groups[-1].rows.append(Row(task, raci.status_of(*status), row))
+        holders = sorted(a_names.split(A_NAMES_SEPARATOR)) if a_names else []
+        groups[-1].rows.append(Row(task, raci.status_of(*status), row, holders))
 
     return Matrix(
         filters=filters,

@@ -3,7 +3,18 @@ cells, each reading only what one page shows and counting the rest in SQL."""
 
 from collections import defaultdict, namedtuple
 
-from django.db.models import BigIntegerField, Case, Count, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    OuterRef,
+    Q,
+    StringAgg,
+    Subquery,
+    Value,
+    When,
+)
 
 from .. import raci
 from ..models import Area, Assignment, Function, Hat, Person, Responsibility, Task
@@ -194,8 +205,9 @@ def read_rows(org, filters, person_id):
     area begin.
 
     Returns (areas, {status key: tasks}, all tasks, matching tasks, the page's
-    tasks as (id, name, area id, position, *status counts)); clamps filters.page
-    and filters.area."""
+    tasks as (id, name, area id, position, the names of the hats holding its
+    A's when it has two or more (A_NAMES_SEPARATOR between them, else ""),
+    *status counts)); clamps filters.page and filters.area."""
     areas = [
         MatrixArea(*row)
         for row in Area.objects.filter(org_id=org.id)
@@ -225,10 +237,15 @@ def read_rows(org, filters, person_id):
     status_totals = {key: counted[key] for key in raci.STATUS_LABELS}
     matching, loose = counted.get("matching", total), counted["loose"]
     tasks = Task.objects.for_org(org)
+    if filters.task:
+        before = tasks_before(org, narrowed, filters.task, matching - loose)
+        if before is not None:
+            filters.page = before // PER_PAGE + 1
     filters.page = min(filters.page, max(1, -(-matching // PER_PAGE)))
 
     start, shown = (filters.page - 1) * PER_PAGE, []
-    fields = ("id", "name", "area_id", "position", *Task.STATUS_FIELDS)
+    tasks = tasks.annotate(a_names=a_holders_names())
+    fields = ("id", "name", "area_id", "position", "a_names", *Task.STATUS_FIELDS)
     if start < matching - loose:
         shown = list(
             tasks.filter(narrowed, area__org=org)
@@ -243,6 +260,26 @@ def read_rows(org, filters, person_id):
             .values_list(*fields)[start : start + PER_PAGE - len(shown)]
         )
     return areas, status_totals, total, matching, shown
+
+
+def tasks_before(org, narrowed, task_id, in_areas):
+    """How many of the `narrowed` tasks come before task `task_id` in the
+    page's order (area by area, the tasks without an area last, `in_areas`
+    being those with one); None when the filters leave it out. Two queries."""
+    tasks = Task.objects.for_org(org).filter(narrowed)
+    found = tasks.filter(pk=task_id).values_list("area_id", "area__position", "position").first()
+    if found is None:
+        return None
+    area_id, area_position, position = found
+    same_place = Q(position__lt=position) | Q(position=position, pk__lt=task_id)
+    if area_id is None:
+        return in_areas + tasks.filter(Q(area__isnull=True) & same_place).count()
+    earlier = (
+        Q(area__position__lt=area_position)
+        | Q(area__position=area_position, area_id__lt=area_id)
+        | (Q(area_id=area_id) & same_place)
+    )
+    return tasks.filter(earlier, area__org=org).count()
 
 
 def read_cells(org, hat_ids, task_ids):
@@ -269,3 +306,37 @@ def read_cells(org, hat_ids, task_ids):
             row = cells[task_id]
             row[hat_id] = row[hat_id] | {letter} if hat_id in row else frozenset(letter)
     return counts, cells
+
+
+A_NAMES_SEPARATOR = "\x1f"  # the unit separator: no hat title holds one
+
+
+def a_holders_names():
+    """For a task with two or more A's, the titles of the hats holding them in
+    one string (the A's may sit in columns off the page, so the row names
+    them); "" for any other task. A subquery of the page's task query, run
+    only for those rows: no query of its own."""
+    names = (
+        Responsibility.objects.filter(task_id=OuterRef("pk"), letter="A")
+        .order_by()
+        .values("task_id")
+        # Unordered (SQLite before 3.44 cannot order an aggregate): the page
+        # sorts the names.
+        .annotate(names=StringAgg("hat__title", Value(A_NAMES_SEPARATOR)))
+        .values("names")
+    )
+    return Case(
+        When(a_count__gt=1, then=Subquery(names)),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def read_status_totals(org):
+    """{status key: tasks} over all the organisation's tasks, as the page's
+    totals line shows them (after a cell write). One query."""
+    found = list(task_counts(org.id))
+    names = ["total", *PROBLEM_Q, "loose"]
+    counted = dict(zip(names, found[0], strict=False)) if found else dict.fromkeys(names, 0)
+    counted[raci.COMPLETE] = counted["total"] - sum(counted[key] for key in PROBLEM_Q)
+    return {key: counted[key] for key in raci.STATUS_LABELS}

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from .. import notify, raci, tree
 from ..models import (
-    KPI,
     Acknowledgement,
     Area,
     Assignment,
@@ -623,43 +622,5 @@ def create_hat(function, title, author):
     )
     HatChange.objects.create(
         org_id=hat.org_id, hat=hat, author=author, kind=HatChange.FIELD, field="title", new=title
-    )
-    return hat
-
-
-@transaction.atomic
-def create_from_template(function, template, author):
-    """A hat made from a hat_templates.HatTemplate: the hat, its KPIs, checklist,
-    areas (matched by name, created if missing) and tasks with the hat's
-    letters, all or nothing. Tasks are matched by name within their area, so
-    an existing task gets the hat's letters (and A moves to it)."""
-    org = function.org
-    hat = Hat.objects.create(
-        org=org,
-        function=function,
-        title=free_title(function, template.title)[:200],
-        purpose=template.purpose,
-        product=template.product,
-        authority=template.authority,
-        position=_next_position(function),
-    )
-    KPI.objects.bulk_create(
-        [
-            KPI(hat=hat, name=name, target=target, unit=unit, period=period, position=i)
-            for i, (name, target, unit, period) in enumerate(template.kpis)
-        ]
-    )
-    ChecklistItem.objects.bulk_create(
-        [ChecklistItem(hat=hat, text=text, position=i) for i, text in enumerate(template.checklist)]
-    )
-    areas = {}
-    for area_name, task_name, letters in template.tasks:
-        area = area_named(org, area_name, areas)
-        task = Task.objects.filter(org=org, area=area, name__iexact=task_name).first()
-        if task is None:
-            task = new_task(org, task_name, area)
-        add_duty(hat, letters, author, task=task)
-    HatChange.objects.create(
-        org=org, hat=hat, author=author, kind=HatChange.FIELD, field="title", new=hat.title
     )
     return hat

@@ -22,6 +22,13 @@ class CellOutcome:
     result: object = None  # cells.CellResult when written
     before: dict = field(default_factory=dict)  # {hat_id: letters before} of every cell written
     hats: list = field(default_factory=list)  # the hats whose cells to show again
+    titles: dict = field(default_factory=dict)  # {hat_id: title} of every hat on the row
+
+    @property
+    def a_holders(self):
+        """Titles of the hats holding an A on the row, when two or more do."""
+        held = sorted(self.titles.get(h, "") for h, cell in self.row.items() if "A" in cell)
+        return held if len(held) > 1 else []
 
     @property
     def current(self):
@@ -71,8 +78,11 @@ def change_cell(org, task_id, hat, letters, author, expected=None, access=None):
             return None
         row, counts = read_row(task, [hat.id], access)
         current = row.get(hat.id)
+        titles = {**{h: x.title for h, x in row.hats.items()}, hat.id: hat.title}
         if expected is not None and current != expected:
-            return CellOutcome(task, hat, row.letters, counts, stale=True, hats=[hat])
+            return CellOutcome(
+                task, hat, row.letters, counts, stale=True, hats=[hat], titles=titles
+            )
         result = set_cell(task, hat, letters, author, row=row)
         after = row.after(result).letters
         before = {h.id: row.get(h.id) for h in [hat, *result.lost_a]}
@@ -84,6 +94,7 @@ def change_cell(org, task_id, hat, letters, author, expected=None, access=None):
             result=result,
             before=before,
             hats=[hat, *result.lost_a],
+            titles=titles,
         )
 
 
@@ -96,8 +107,15 @@ def undo_move(org, task_id, hat, old, new, other, other_old, other_new, author, 
         if task is None:
             return None
         row, counts = read_row(task, [hat.id, other.id], access)
+        titles = {
+            **{h: x.title for h, x in row.hats.items()},
+            hat.id: hat.title,
+            other.id: other.title,
+        }
         if row.get(hat.id) != new or row.get(other.id) != other_new:
-            return CellOutcome(task, hat, row.letters, counts, stale=True, hats=[hat, other])
+            return CellOutcome(
+                task, hat, row.letters, counts, stale=True, hats=[hat, other], titles=titles
+            )
         first = set_cell(task, hat, old, author, note="undo", row=row)
         middle = row.after(first)
         second = set_cell(task, other, other_old, author, note="undo", row=middle)
@@ -112,6 +130,7 @@ def undo_move(org, task_id, hat, old, new, other, other_old, other_new, author, 
             result=first,
             before={h: row.get(h) for h in hats},
             hats=list(hats.values()),
+            titles=titles,
         )
 
 

@@ -32,6 +32,7 @@ from ..models import (
     HatRevision,
 )
 from ..revisions import LABELS, diff_snapshots
+from ..services import hat_templates as from_template
 from ..services import hats as service
 from . import numbers
 from .downloads import download
@@ -261,18 +262,31 @@ def hat_pdf(request, hat_id):
 @org_view("manager")
 @GET_OR_POST
 def hat_create(request, function_id):
+    """A blank hat, or one from the template library: a template is first shown
+    as what it would add (areas, tasks and letters, new or reused), and added
+    when the manager confirms. The template speaks the organisation's language."""
     acc = request.access
     function = get_in_org(Function, acc, pk=function_id)
     deny_unless(acc.can_edit_function(function))
-    form = NewHatForm(request.POST or None, function=function)
-    if request.method == "POST" and form.is_valid():
+    lang = acc.org.language
+    form = NewHatForm(request.POST or None, function=function, language=lang)
+    going_back = "back" in request.POST
+    if request.method == "POST" and not going_back and form.is_valid():
         key, title = form.cleaned_data.get("template"), form.cleaned_data["title"]
+        template = hat_templates.get_template(key, lang) if key else None
+        if template is not None and not request.POST.get("confirm"):
+            return render(
+                request,
+                "roles/hat_template_preview.html",
+                {
+                    "form": form,
+                    "function": function,
+                    "plan": from_template.plan(function, template, title),
+                },
+            )
         try:
-            if key:
-                template = hat_templates.get_template(key)
-                if title:
-                    template = _retitled(template, title)
-                hat = service.create_from_template(function, template, acc.person)
+            if template is not None:
+                hat = from_template.create_from_template(function, template, acc.person, title)
             else:
                 hat = service.create_hat(function, title, acc.person)
         except IntegrityError:  # the same title created at the same moment
@@ -286,15 +300,9 @@ def hat_create(request, function_id):
         {
             "form": form,
             "function": function,
-            "templates": hat_templates.all_templates(),
+            "templates": hat_templates.all_templates(lang),
         },
     )
-
-
-def _retitled(template, title):
-    from dataclasses import replace
-
-    return replace(template, title=title)
 
 
 # Publishing and revisions ---------------------------------------------------------

@@ -21,6 +21,7 @@ from ..forms.widgets import options
 from ..matrix.cells import CellView, cell_renderer
 from ..matrix.filters import Filters
 from ..matrix.page import build_matrix
+from ..matrix.queries import read_status_totals
 from ..models import Hat, Responsibility, Task
 from ..services import matrix as services
 from .interchange import csv_separator
@@ -68,6 +69,15 @@ def filter_options(choices, selected):
     )
 
 
+def totals_of(status_totals):
+    """(key, label, tasks) of each status some task has, for the totals line."""
+    return [
+        (key, label, status_totals[key])
+        for key, label in raci.STATUS_LABELS.items()
+        if status_totals.get(key)
+    ]
+
+
 def letters_text(letters):
     return raci.format_cell(letters) or _("empty")
 
@@ -104,7 +114,7 @@ def matrix(request):
             "person_options": filter_options(data.people, filters.person),
             "cell_url": cell_url,
             "choices": [(c, c or _("empty")) for c in raci.CHOICES],
-            "status_labels": raci.STATUS_LABELS,
+            "totals": totals_of(data.status_totals),
             "notice": notice,
             "can_edit_rows": acc.can_edit_matrix_rows,
             "export_xlsx": reverse("roles:matrix-xlsx", kwargs={"org": slug}),
@@ -262,6 +272,8 @@ def cell_response(request, outcome, notice):
             "cells": cells,
             "task_id": task.id,
             "status": raci.task_status(outcome.row.values()),
+            "holders": outcome.a_holders,
+            "totals": totals_of(read_status_totals(acc.org)),
             "counts": [
                 (h.id, raci.count_items(outcome.counts[h.id]))
                 for h in outcome.hats

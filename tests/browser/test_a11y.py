@@ -14,6 +14,7 @@ from .harness import (
     MANAGER,
     MORE_PAGES,
     NODE_MODULES,
+    _sales,
     import_sample,
     need,
     org_url,
@@ -132,3 +133,31 @@ def test_hat_editor_suggestions_open_have_no_serious_violations(audit_page, demo
     assert box.get_attribute("aria-activedescendant") == "id_person-option-0"
     found = axe_violations(page)
     assert not found, describe(found)
+
+
+def test_template_preview_has_no_serious_violations(audit_page, demo):
+    page = audit_page
+    sign_in(page, MANAGER)
+    sales = _sales(demo.nordisk)
+
+    def preview():
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.goto(org_url("roles:hat-create", obj=sales))
+        page.locator("select[name=template]").select_option("sdr")
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").first.click()
+        page.locator("#plan-duties").wait_for()
+
+    check_both_languages(page, "template preview", preview)
+
+
+def test_matrix_as_a_list_on_a_phone_has_no_serious_violations(audit_page, demo):
+    page = audit_page
+    sign_in(page, MANAGER)
+
+    def phone_matrix():
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(org_url("roles:matrix"))
+        page.locator("#matrix.hat-labels").wait_for()
+
+    check_both_languages(page, "matrix as a list (phone)", phone_matrix)

@@ -17,8 +17,10 @@ from roles.models import User
 from ..jobs_helpers import drain
 from .harness import (
     MAIN_PAGES,
+    MANAGER,
     MORE_PAGES,
     NODE_MODULES,
+    _sales,
     import_sample,
     load_demo,
     org_url,
@@ -73,6 +75,10 @@ def collect_pages(demo, tmp_path):
         waiting, preview = import_preview(client_for("vd@nordisk.example", lang), url, tmp_path)
         keep(f"import-waiting-{lang}", f"import waiting ({lang}) {url}", waiting)
         keep(f"import-preview-{lang}", f"import preview ({lang}) {url}", preview)
+        # What a hat template will add, shown before it is added (a POST).
+        url = org_url("roles:hat-create", obj=_sales(demo.nordisk))
+        response = client_for(MANAGER, lang).post(url, {"template": "sdr"})
+        keep(f"template-preview-{lang}", f"template preview ({lang}) {url}", response)
     return files, problems
 
 

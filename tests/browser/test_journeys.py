@@ -235,6 +235,10 @@ def test_sales_manager_hats_up_kundservice(page, demo):
     choice = next((o for o in options if re.search("customer|kund", o, re.I)), options[1])
     template.select_option(label=choice)
     submit(page.locator("main form").first, text("sv", "Create hat"))
+    # A template first shows what it will add; nothing is written until confirmed.
+    expect(page.locator("#plan-duties")).to_be_visible()
+    assert not m.Hat.objects.for_org(org).filter(function=kundservice).exists()
+    submit(page.locator("main form").last, text("sv", "Add the hat"))
     hat = m.Hat.objects.for_org(org).get(function=kundservice)
     assert page.url.endswith(org_url("roles:hat-edit", obj=hat))
 
