@@ -33,13 +33,17 @@ def test_a_new_revision_reaches_the_seller_and_leaves_the_digest(page, demo):
     sara = m.Person.objects.get(org=org, email=STAFF)
     manager = m.Person.objects.get(org=org, email=MANAGER)
 
-    # The manager publishes a new revision with a note.
+    # The manager changes the hat in the editor, saves, and publishes a new
+    # revision with a note.
     sign_in(page, MANAGER)
-    page.goto(org_url("roles:hat-detail", obj=seller_hat))
-    publish = page.locator("form[action$='/publish/']")
-    publish.locator("textarea[name=note]").fill("Nya regler för rabatter")
+    page.goto(org_url("roles:hat-edit", obj=seller_hat))
+    editor = page.locator("#hat-editor")
+    editor.locator("textarea[name=authority]").fill("Beslutar om rabatter upp till 10 %.")
     with page.expect_navigation():
-        publish.get_by_role("button", name=text("sv", "Publish")).click()
+        editor.get_by_role("button", name=text("sv", "Save"), exact=True).click()
+    editor.locator("#publish textarea[name=note]").fill("Nya regler för rabatter")
+    with page.expect_navigation():
+        editor.get_by_role("button", name=text("sv", "Publish"), exact=True).click()
     assert m.Hat.objects.get(pk=seller_hat.pk).revision == seller_hat.revision + 1
 
     this_week = reminders.week_just_ended(org, digest_day())[0]
