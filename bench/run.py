@@ -11,11 +11,13 @@ Pages that do not exist yet (their URL name is missing) are skipped with a note.
 """
 
 import argparse
+import html
 import io
 import json
 import os
 import platform
 import random
+import re
 import resource
 import statistics
 import subprocess
@@ -237,13 +239,15 @@ def run_import():
     result["preview_cpu_s"] = time.process_time() - cpu
     result["preview_status"] = response.status_code
     page = body(response).decode("utf-8", "replace")
-    forms = [f for f in post_forms(page) if "/apply/" in (f["action"] or "")]
-    if not forms:
-        result["skipped"] = "preview page shows no apply form"
+    # Apply is a button of the choices form that posts it to the apply URL.
+    apply_url = re.search(r'formaction="([^"]*/apply/)"', page)
+    forms = [f for f in post_forms(page) if "/cancel/" not in (f["action"] or "")]
+    if not (apply_url and forms):
+        result["skipped"] = "preview page shows no apply button"
     else:
-        form = forms[0]
+        form = max(forms, key=lambda f: len(f["fields"]))  # the choices
         started, cpu = time.perf_counter(), time.process_time()
-        response = client.post(form["action"], form["fields"])
+        response = client.post(html.unescape(apply_url.group(1)), form["fields"])
         if response.status_code == 302:
             response = run_import_job(client, response["Location"])
         result["apply_s"] = time.perf_counter() - started
@@ -303,6 +307,10 @@ def verdicts(results, sizes):
 
     for page in pages:
         a, b = rows.get((page, small)), rows.get((page, large))
+        # A small organisation gets its export at once, a large one the page
+        # that starts the export's job: two different answers.
+        if page in ("xlsx", "csv") and a and b and a["bytes"] != b["bytes"] and b["queries"] < 5:
+            continue
         if a and b and small != large:
             add(
                 f"queries {page}: same at {small} and {large}",
