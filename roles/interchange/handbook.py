@@ -89,28 +89,16 @@ def parts(sections, size):
 
 def render_pdf_in_parts(org, function=None, progress=None, size=PART_HATS):
     """The handbook as a PDF, rendered `size` hats at a time so that only one
-    part's layout is in memory; the parts are joined with pypdf. The contents
-    pages are laid out first (to know their length), then the parts (each told
-    its first page number), then the contents again with the real numbers."""
+    part's layout is in memory; the parts are joined with pypdf. The parts are
+    laid out in turn (each told its first page number), then the contents with
+    the pages found, numbered apart (i, ii, …) so that they are laid out once."""
     from pypdf import PdfWriter  # noqa: PLC0415 - heavy; only in the job
     from weasyprint import HTML  # noqa: PLC0415
 
     sections = handbook_rows(org, function)
     total = sum(len(s["hats"]) for s in sections)
     context = {"org": org, "function": function, "today": timezone.localdate()}
-
-    def front(pages):
-        html = render_to_string(
-            "roles/handbook.html", {**context, "sections": sections, "pages": pages}
-        )
-        return HTML(string=html, url_fetcher=pdf.url_fetcher()).render()
-
-    for section in sections:  # placeholders as wide as the real numbers
-        section["page"] = 9999
-        for item in section["hats"]:
-            item["page"] = 9999
-    front_pages = len(front(True).pages)
-    bodies, page, done, anchors_pages = [], front_pages + 1, 0, {}
+    bodies, page, done, anchors_pages = [], 1, 0, {}
     for part in parts(sections, size):
         html = render_to_string(
             "roles/handbook_part_document.html",
@@ -131,8 +119,12 @@ def render_pdf_in_parts(org, function=None, progress=None, size=PART_HATS):
         section["page"] = anchors_pages.get(("function", str(section["node"].function.id)), "")
         for item in section["hats"]:
             item["page"] = anchors_pages.get(("hat", str(item["hat"].id)), "")
+    contents = render_to_string(
+        "roles/handbook.html", {**context, "sections": sections, "pages": True, "front": True}
+    )
+    front = HTML(string=contents, url_fetcher=pdf.url_fetcher()).render().write_pdf()
     writer = PdfWriter()
-    for part_pdf in [front(True).write_pdf(), *bodies]:
+    for part_pdf in [front, *bodies]:
         writer.append(io.BytesIO(part_pdf))
     out = io.BytesIO()
     writer.write(out)
