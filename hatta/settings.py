@@ -264,6 +264,8 @@ JOB_LIMITS = {
 # Jobs run in a child process with those limits; False runs them inside the worker
 # (tests of job logic that do not test the limits).
 JOBS_IN_CHILD = env_bool("JOBS_IN_CHILD", True)
+# Processes a handbook job lays its chapters out on at once (0: one per core).
+HANDBOOK_PROCESSES = int(os.environ.get("HANDBOOK_PROCESSES", "0"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

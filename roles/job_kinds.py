@@ -20,7 +20,7 @@ def run_handbook(job, progress):
     function = None
     if job.params.get("function"):
         function = Function.objects.for_org(job.org).filter(pk=job.params["function"]).first()
-    content = handbook.render_pdf_in_parts(job.org, function, progress, size=handbook.PART_HATS)
+    content = handbook.render_pdf_in_parts(job.org, function, progress)
     suffix = f"-{function.pk}" if function else ""
     return {"content": content, "filename": f"{job.org.slug}-handbook{suffix}.pdf"}
 

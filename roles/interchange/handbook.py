@@ -2,7 +2,10 @@
 company, or one function and the functions below it)."""
 
 import io
+import os
 
+from django.conf import settings
+from django.db import connection, connections
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -10,7 +13,7 @@ from .. import pdf, tree
 from ..models import Hat, Responsibility
 from ..overview import function_tree, walk
 
-# Hats per rendered part: measured at L (600 hats), see bench/README.md.
+# Hats per laid-out piece of a chapter (memory), see bench/README.md.
 PART_HATS = 50
 
 
@@ -70,55 +73,95 @@ def render_html(org, function=None):
     )
 
 
-def parts(sections, size):
-    """The sections cut into parts of about `size` hats; a function whose hats
-    span two parts continues in the next one without its heading."""
-    part, count = [], 0
-    for section in sections:
-        hats = section["hats"] or [None]
-        for start in range(0, len(hats), size):
-            piece = [h for h in hats[start : start + size] if h is not None]
-            part.append({**section, "hats": piece, "continued": start > 0})
-            count += max(1, len(piece))
-            if count >= size:
-                yield part
-                part, count = [], 0
-    if part:
-        yield part
+def pieces(section, size):
+    """A function's section cut into pieces of at most `size` hats; a piece after
+    the first continues the function without its heading."""
+    hats = section["hats"]
+    for start in range(0, max(len(hats), 1), size):
+        yield {**section, "hats": hats[start : start + size], "continued": start > 0}
 
 
-def render_pdf_in_parts(org, function=None, progress=None, size=PART_HATS):
-    """The handbook as a PDF, rendered `size` hats at a time so that only one
-    part's layout is in memory; the parts are joined with pypdf. The parts are
-    laid out in turn (each told its first page number), then the contents with
-    the pages found, numbered apart (i, ii, …) so that they are laid out once."""
+def render_chapter(task):
+    """One function's chapter as a PDF: (pdf bytes, {anchor: page in the chapter},
+    hats). Its pages are numbered "chapter–page", so a chapter needs nothing of
+    the chapters before it and chapters can be laid out side by side. A function
+    with more than `size` hats is laid out `size` hats at a time, each piece told
+    its first page, so that only one piece's layout is in memory."""
+    from weasyprint import HTML  # noqa: PLC0415 - heavy; only in the job
+
+    number, section, context, size = task
+    anchors, page, bodies = {}, 1, []
+    for piece in pieces(section, size):
+        html = render_to_string(
+            "roles/handbook_part_document.html",
+            {**context, "sections": [piece], "chapter": number, "first_page": page},
+        )
+        document = HTML(string=html, url_fetcher=pdf.url_fetcher()).render()
+        for index, rendered in enumerate(document.pages):
+            for anchor in rendered.anchors:
+                anchors.setdefault(anchor, page + index)
+        page += len(document.pages)
+        bodies.append(document.write_pdf())
+        del document
+    if len(bodies) == 1:
+        return bodies[0], anchors, len(section["hats"])
+    from pypdf import PdfWriter  # noqa: PLC0415
+
+    writer = PdfWriter()
+    for body in bodies:
+        writer.append(io.BytesIO(body))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), anchors, len(section["hats"])
+
+
+def chapters_in_processes(tasks, processes):
+    """render_chapter over `tasks`, in order, on `processes` processes at once when
+    that is both useful and safe: not inside a transaction (the database
+    connection is closed before the fork, so no process shares it)."""
+    if processes <= 1 or len(tasks) < 2 or connection.in_atomic_block:
+        yield from map(render_chapter, tasks)
+        return
+    import multiprocessing  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    connections.close_all()
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield from pool.map(render_chapter, tasks)
+    finally:
+        # Cancelled or failed: the chapters not begun are dropped, not waited for.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def render_pdf_in_parts(org, function=None, progress=None, size=None, processes=None):
+    """The handbook as a PDF: the contents, then a chapter per function, joined
+    with pypdf. The chapters are laid out on every core at once (pages numbered
+    "chapter–page", so none waits for another), then the contents with the pages
+    found, numbered apart (i, ii, …)."""
     from pypdf import PdfWriter  # noqa: PLC0415 - heavy; only in the job
     from weasyprint import HTML  # noqa: PLC0415
 
     sections = handbook_rows(org, function)
     total = sum(len(s["hats"]) for s in sections)
     context = {"org": org, "function": function, "today": timezone.localdate()}
-    bodies, page, done, anchors_pages = [], 1, 0, {}
-    for part in parts(sections, size):
-        html = render_to_string(
-            "roles/handbook_part_document.html",
-            {**context, "sections": part, "first_page": page},
-        )
-        document = HTML(string=html, url_fetcher=pdf.url_fetcher()).render()
-        for index, rendered in enumerate(document.pages):
-            for anchor in rendered.anchors:
-                kind, _sep, pk = anchor.partition("-")
-                anchors_pages.setdefault((kind, pk), page + index)
-        page += len(document.pages)
-        bodies.append(document.write_pdf())
-        del document
-        done += sum(len(s["hats"]) for s in part)
+    size = size or PART_HATS
+    tasks = [(number, section, context, size) for number, section in enumerate(sections, 1)]
+    processes = processes or settings.HANDBOOK_PROCESSES or os.cpu_count() or 1
+    bodies, done = [], 0
+    for (number, section, _c, _s), (body, anchors, hats) in zip(
+        tasks, chapters_in_processes(tasks, processes), strict=True
+    ):
+        bodies.append(body)
+        function_id = section["node"].function.id
+        heading = anchors.get(f"function-{function_id}", 1)
+        section["page"] = f"{number}–{heading}"
+        for item in section["hats"]:
+            found = anchors.get(f"hat-{item['hat'].id}")
+            item["page"] = f"{number}–{found}" if found else ""
+        done += hats
         if progress:
             progress(done, total)
-    for section in sections:
-        section["page"] = anchors_pages.get(("function", str(section["node"].function.id)), "")
-        for item in section["hats"]:
-            item["page"] = anchors_pages.get(("hat", str(item["hat"].id)), "")
     contents = render_to_string(
         "roles/handbook.html", {**context, "sections": sections, "pages": True, "front": True}
     )
