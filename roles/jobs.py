@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -193,6 +194,18 @@ def watch(child, job_id, limits, tick=0.25):
     child.send_signal(signal.SIGKILL)
     child.wait()
     return outcome
+
+
+def exit_with_parent(parent):
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(3)
+
+
+def follow_parent():
+    """End this process when its parent ends: a worker killed with kill -9 must
+    not leave its job's process working on, nor a job's process its helpers."""
+    threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
 
 class Progress:

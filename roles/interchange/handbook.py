@@ -126,7 +126,11 @@ def chapters_in_processes(tasks, processes):
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
     connections.close_all()
-    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+    from ..jobs import follow_parent  # noqa: PLC0415 - jobs imports the job kinds
+
+    pool = ProcessPoolExecutor(
+        processes, mp_context=multiprocessing.get_context("fork"), initializer=follow_parent
+    )
     try:
         yield from pool.map(render_chapter, tasks)
     finally:
