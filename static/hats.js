@@ -70,7 +70,7 @@
   function moved(list, row) {
     var rows = Array.prototype.slice.call(list.children);
     var text = list.getAttribute("data-label-moved")
-      .replace("%(n)s", rows.indexOf(row) + 1).replace("%(total)s", rows.length);
+      .replace("{n}", rows.indexOf(row) + 1).replace("{total}", rows.length);
     renumber(list);
     markDirty();
     announce(text);
@@ -243,7 +243,7 @@
       list.hidden = results.length === 0;
       input.setAttribute("aria-expanded", results.length ? "true" : "false");
       active = -1;
-      announce((form.getAttribute("data-label-suggestions") || "%(n)s").replace("%(n)s", results.length));
+      announce((form.getAttribute("data-label-suggestions") || "{n}").replace("{n}", results.length));
       if (!query && !results.length) { close(); }
     }
     function ask() {

@@ -150,3 +150,20 @@ def test_one_date_format_per_language(lang, december, may):
         assert formats.date_format(datetime.date(2026, 5, 4)) == may
         short = formats.date_format(datetime.date(2026, 12, 4), "SHORT_DATE_FORMAT")
         assert short == "2026-12-04"
+
+
+def test_no_translate_tag_holds_a_percent_placeholder():
+    """{% translate %} looks a literal up with each % doubled, so "%(n)s ..."
+    in it is never found in the catalogue and shows in English. Placeholders
+    for scripts are written {n}; sentences with values use blocktranslate."""
+    import re
+
+    tag = re.compile(r"{%\s*(?:translate|trans)\s+(['\"])(.*?)\1")
+    found = [
+        f"{path.relative_to(ROOT)}: {literal}"
+        for folder in ("templates", "roles/templates")
+        for path in (ROOT / folder).rglob("*.html")
+        for _quote, literal in tag.findall(path.read_text(encoding="utf-8"))
+        if "%" in literal
+    ]
+    assert not found, "\n".join(found)
