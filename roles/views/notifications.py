@@ -81,8 +81,16 @@ def notification_preferences(request):
         return redirect("roles:notification-preferences", org=acc.org.slug)
     return render(
         request,
-        "roles/notifications/preferences.html",
-        {"form": form, "nav": "notifications"},
+        "roles/notifications/channels.html",
+        {
+            "form": form,
+            "nav": "notifications",
+            "heading": _("Notification settings"),
+            "intro": _(
+                "For each kind of notification: by email (at most one email an hour for "
+                "each kind, later items go into the next one), in the app only, or off."
+            ),
+        },
     )
 
 
@@ -99,7 +107,17 @@ def notification_defaults(request):
         messages.success(request, _("The organisation's notification defaults were saved."))
         return redirect("roles:notification-defaults", org=org.slug)
     return render(
-        request, "roles/notifications/defaults.html", {"form": form, "nav": "notifications"}
+        request,
+        "roles/notifications/channels.html",
+        {
+            "form": form,
+            "nav": "notifications",
+            "heading": _("Notification defaults"),
+            "intro": _(
+                "What everyone in the organisation gets unless they choose otherwise in "
+                "their own notification settings."
+            ),
+        },
     )
 
 
