@@ -103,16 +103,20 @@ def render_chapter(task):
         page += len(document.pages)
         bodies.append(document.write_pdf())
         del document
-    if len(bodies) == 1:
-        return bodies[0], anchors, len(section["hats"])
-    from pypdf import PdfWriter  # noqa: PLC0415
+    body = bodies[0] if len(bodies) == 1 else join_pdfs(bodies)
+    return body, anchors, len(section["hats"])
+
+
+def join_pdfs(pdfs):
+    """One PDF of the given PDFs (bytes), in order."""
+    from pypdf import PdfWriter  # noqa: PLC0415 - heavy; only in the job
 
     writer = PdfWriter()
-    for body in bodies:
-        writer.append(io.BytesIO(body))
+    for one in pdfs:
+        writer.append(io.BytesIO(one))
     out = io.BytesIO()
     writer.write(out)
-    return out.getvalue(), anchors, len(section["hats"])
+    return out.getvalue()
 
 
 def chapters_in_processes(tasks, processes):
@@ -143,8 +147,7 @@ def render_pdf_in_parts(org, function=None, progress=None, size=None, processes=
     with pypdf. The chapters are laid out on every core at once (pages numbered
     "chapter–page", so none waits for another), then the contents with the pages
     found, numbered apart (i, ii, …)."""
-    from pypdf import PdfWriter  # noqa: PLC0415 - heavy; only in the job
-    from weasyprint import HTML  # noqa: PLC0415
+    from weasyprint import HTML  # noqa: PLC0415 - heavy; only in the job
 
     sections = handbook_rows(org, function)
     total = sum(len(s["hats"]) for s in sections)
@@ -170,9 +173,4 @@ def render_pdf_in_parts(org, function=None, progress=None, size=None, processes=
         "roles/handbook.html", {**context, "sections": sections, "pages": True, "front": True}
     )
     front = HTML(string=contents, url_fetcher=pdf.url_fetcher()).render().write_pdf()
-    writer = PdfWriter()
-    for part_pdf in [front, *bodies]:
-        writer.append(io.BytesIO(part_pdf))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return join_pdfs([front, *bodies])
