@@ -16,26 +16,31 @@ PAGES = [
     ("home", ["roles:home"], "member", "global", "", None),
     ("healthz", ["healthz"], "anonymous", "global", "", None),
     ("map", ["roles:org-map"], "admin", None, "", None),
-    # The map again, its cache made stale before every request (FRESH): the
-    # first look after any write to the organisation.
+    # The map (and below, the other pages whose content is kept, see
+    # roles/pagecache.py) again, the organisation's stamp raised before every
+    # request (FRESH): the first look after any write to the organisation.
     ("map-fresh", ["roles:org-map"], "admin", None, "", None),
     ("function", ["roles:function-detail"], "manager", "function", "", None),
+    ("function-fresh", ["roles:function-detail"], "manager", "function", "", None),
     ("hat", ["roles:hat-detail"], "member", "hat", "", None),
+    ("hat-fresh", ["roles:hat-detail"], "member", "hat", "", None),
     ("hat-pdf", ["roles:hat-pdf"], "member", "hat", "", 5),
     ("hat-edit", ["roles:hat-edit"], "manager", "hat", "", None),
     ("hat-revisions", ["roles:hat-revisions"], "member", "hat", "", None),
     ("me", ["roles:me"], "member", None, "", None),
+    ("me-fresh", ["roles:me"], "member", None, "", None),
     ("scorecard", ["roles:scorecard"], "admin", None, "", None),
     ("scorecard-function", ["roles:scorecard"], "manager", None, "?function={function}", None),
     ("kpi-graph", ["roles:kpi-graph"], "member", "kpi", "?n=52", None),
     ("matrix-function", ["roles:matrix"], "manager", None, "?function={function}", None),
+    ("matrix-function-fresh", ["roles:matrix"], "manager", None, "?function={function}", None),
     ("matrix-page", ["roles:matrix"], "admin", None, "", None),
     ("people", ["roles:people"], "admin", None, "", None),
     ("xlsx", ["roles:matrix-xlsx"], "admin", None, "", 5),
     ("csv", ["roles:matrix-csv"], "admin", None, "", 5),
 ]
 # Pages asked for with the organisation's stamp raised before each request.
-FRESH = {"map-fresh"}
+FRESH = {"map-fresh", "function-fresh", "hat-fresh", "me-fresh", "matrix-function-fresh"}
 # What a page answers when it is not 200: home sends a member of one
 # organisation straight to it.
 STATUS = {"home": 302}

@@ -6,8 +6,7 @@ from functools import cached_property, wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from .auth import two_factor_ready
 from .links import Links
 from .models import Function, Notification, Organisation, Person
+from .models.base import stamp_raised_after
 from .tree import descendants, headed_and_below_sql
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -39,6 +39,13 @@ class Access:
     def links(self):
         """URLs of the organisation's pages (see roles.links)."""
         return Links(self.org.slug)
+
+    @cached_property
+    def unread(self):
+        """How many of the caller's notifications are unread (the bell): asked
+        only by a page that shows the bell, not by a save answered with a
+        fragment."""
+        return Notification.objects.filter(person_id=self.person.id, read_at__isnull=True).count()
 
     @cached_property
     def nav(self):
@@ -144,33 +151,16 @@ def function_links(org_id):
 
 def resolve(request, slug):
     """Return the caller's Access for organisation `slug`, or raise 404. One
-    query, which also counts their unread notifications (the bell)."""
+    query."""
     if not request.user.is_authenticated:
         raise Http404
     # One Person per (organisation, user): the first is the only one.
-    person = (
-        Person.objects.select_related("org")
-        .filter(org__slug=slug, user_id=request.user.id, active=True)
-        .annotate(unread=unread_subquery())
-        .first()
-    )
-    if person is None:
+    found = Person.objects.select_related("org").filter(
+        org__slug=slug, user_id=request.user.id, active=True
+    )[:1]
+    if not found:
         raise Http404
-    return Access(person)
-
-
-def unread_subquery():
-    """How many notifications of the person are unread, for an annotation."""
-    return Coalesce(
-        Subquery(
-            Notification.objects.filter(person=OuterRef("pk"), read_at__isnull=True)
-            .order_by()
-            .values("person")
-            .annotate(n=Count("id"))
-            .values("n")[:1]
-        ),
-        0,
-    )
+    return Access(found[0])
 
 
 def org_view(level=MEMBER):
@@ -197,10 +187,11 @@ def org_view(level=MEMBER):
             if request.method in SAFE_METHODS:
                 return view(request, *args, **kwargs)
             try:
-                return view(request, *args, **kwargs)
+                with stamp_raised_after():
+                    return view(request, *args, **kwargs)
             finally:
                 # Any request that may have written raises the stamp that the
-                # organisation-wide caches (the map) are keyed by.
+                # organisation-wide caches (the map) are keyed by, once.
                 Organisation.touch(access.org.id)
 
         wrapper.org_level = level

@@ -210,7 +210,9 @@ def test_entering_keeps_every_change_and_marks_late_entries(world):
         (D(7), D(8), world.manager),
     ]
     last_week = rules.shift(WEEK, -1)
-    late = services.enter_value(world.org, kpi, world.member, last_week, "3", world.member, now=NOW)
+    late, _ = services.enter_value(
+        world.org, kpi, world.member, last_week, "3", world.member, now=NOW
+    )
     assert late.late
 
 

@@ -79,7 +79,7 @@ def test_every_page_runs_the_same_queries(world, as_manager, django_assert_max_n
     add_people(world, 130, hat=world.hat, share=10)
     counts = []
     for query in ("", "?page=2", "?page=3"):
-        with django_assert_max_num_queries(12) as ctx:
+        with django_assert_max_num_queries(13) as ctx:
             assert as_manager.get(people_url(world, query)).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] == counts[2]
@@ -87,7 +87,7 @@ def test_every_page_runs_the_same_queries(world, as_manager, django_assert_max_n
     filtered = []
     for number in (1, 2):
         query = f"?function={world.team.id}&page={number}"
-        with django_assert_max_num_queries(14) as ctx:
+        with django_assert_max_num_queries(15) as ctx:
             assert as_manager.get(people_url(world, query)).status_code == 200
         filtered.append(len(ctx.captured_queries))
     assert filtered[0] == filtered[1]

@@ -1,6 +1,8 @@
 """Tenancy at the model layer: every organisation row knows its organisation,
 and no link may cross from one organisation to another."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -137,13 +139,31 @@ class OrgOwned(models.Model):
         return result
 
 
+# True while a caller that raises the stamp itself once it is done (a writing
+# request, see roles.access.org_view) runs: its writes need not raise it each.
+_stamp_raised_after = ContextVar("stamp_raised_after", default=False)
+
+
+@contextmanager
+def stamp_raised_after():
+    """Within this block the caller raises the organisation's stamp itself when
+    the block ends, once, instead of once per row written (each raise is a
+    commit of its own)."""
+    token = _stamp_raised_after.set(True)
+    try:
+        yield
+    finally:
+        _stamp_raised_after.reset(token)
+
+
 def touch_on_commit(org_id):
-    """Raise the organisation's stamp once the write is committed. Requests and
-    jobs raise it themselves; this covers writes from elsewhere (the admin, a
-    shell, a command)."""
+    """Raise the organisation's stamp once the write is committed. Requests
+    raise it themselves (stamp_raised_after); this covers writes from elsewhere
+    (a job, the admin, a shell, a command)."""
     from .organisation import Organisation  # noqa: PLC0415 - it imports this module
 
-    transaction.on_commit(partial(Organisation.touch, org_id))
+    if not _stamp_raised_after.get():
+        transaction.on_commit(partial(Organisation.touch, org_id))
 
 
 def org_field(related_name):

@@ -58,8 +58,13 @@ def wears(org, hat_id, person_id, lock=False):
         hat_id=hat_id, person_id=person_id, ended__isnull=True
     )
     if lock:
-        return qs.select_for_update().values_list("id", flat=True).first() is not None
+        return bool(qs.select_for_update().values_list("id", flat=True)[:1])
     return qs.exists()
+
+
+class Entry(NamedTuple):
+    stored: KPIValue | None  # None when the value was removed
+    previous: object  # the value of the period before (shown beside the field), or None
 
 
 @transaction.atomic
@@ -67,9 +72,10 @@ def enter_value(org, kpi, person, period, text, author, was=None, now=None):
     """Store `person`'s value `text` (as typed) for `kpi` in the period starting
     `period`, and the change in the history. An empty `text` removes the value.
     `was`: the value the field showed (canonical), to refuse overwriting a
-    change made meanwhile. Returns the stored KPIValue, or None when removed.
-    Raises Refused (nothing saved) for a bad number, a future or misaligned
-    period, or a hat the person does not wear."""
+    change made meanwhile. Returns an Entry: the stored KPIValue and the value
+    of the period before, read together. Raises Refused (nothing saved) for a
+    bad number, a future or misaligned period, or a hat the person does not
+    wear."""
     today = timezone.localdate(now)
     this = rules.period_start(today, kpi.frequency, org.week_ends)
     if period != rules.period_start(period, kpi.frequency, org.week_ends):
@@ -86,9 +92,16 @@ def enter_value(org, kpi, person, period, text, author, was=None, now=None):
         new = None if text == "" else rules.parse_value(text, kpi.value_kind)
     except rules.BadNumber as bad:
         raise Refused(str(bad)) from None
-    existing = (
-        KPIValue.objects.select_for_update().filter(kpi=kpi, person=person, period=period).first()
-    )
+    previous = rules.shift(period, -1, kpi.frequency)
+    found = {
+        v.period: v
+        for v in KPIValue.objects.filter(
+            kpi_id=kpi.id, person_id=person.id, period__in=(period, previous)
+        )
+    }
+    # No race: every entry for this wearer waits for the assignment locked above.
+    existing = found.get(period)
+    before = found[previous].value if previous in found else None
     old = existing.value if existing else None
     if was is not None and canonical(old) != was:
         raise Conflict(
@@ -97,7 +110,7 @@ def enter_value(org, kpi, person, period, text, author, was=None, now=None):
             old,
         )
     if old == new:
-        return existing
+        return Entry(existing, before)
     late = today > rules.period_end(period, kpi.frequency)
     if new is None:
         existing.delete()
@@ -107,14 +120,14 @@ def enter_value(org, kpi, person, period, text, author, was=None, now=None):
         existing.value, existing.author, existing.late = new, author, existing.late or late
         existing.save(update_fields=["value", "author", "late", "updated"])
         result = existing
-    else:  # no race: the wearer's assignment is locked above
+    else:
         result = KPIValue.objects.create(
             org=org, kpi=kpi, person=person, period=period, value=new, author=author, late=late
         )
     KPIValueChange.objects.create(
         org=org, kpi=kpi, person=person, period=period, author=author, old=old, new=new
     )
-    return result
+    return Entry(result, before)
 
 
 def replace_kpis(hat, rows):
@@ -158,6 +171,15 @@ def figures(org, kpis, first, last):
         (r["kpi_id"], r["period"]): r["total"] if method[r["kpi_id"]] == "sum" else r["mean"]
         for r in rows
     }
+
+
+def value_of(org, kpi, person, period):
+    """The value `person` entered for `kpi` in the period starting `period`,
+    or None. One query."""
+    found = KPIValue.objects.filter(
+        org_id=org.id, kpi_id=kpi.id, person_id=person.id, period=period
+    )
+    return next(iter(found.values_list("value", flat=True)), None)
 
 
 def person_values(org, kpi_ids, first, last, person_ids=None):

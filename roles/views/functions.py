@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from ..access import deny_unless, get_in_org, id_param, org_view
 from ..forms.functions import FunctionForm
 from ..models import Function
+from ..pagecache import render_cached
 from ..services import functions as services
 
 
@@ -17,17 +18,21 @@ from ..services import functions as services
 @org_view()
 def function_detail(request, function_id):
     acc = request.access
-    function = get_in_org(Function.objects.select_related("head"), acc, pk=function_id)
-    page = services.function_page(acc.org, function, acc)
-    return render(
-        request,
-        "roles/function_detail.html",
-        {
-            "page": page,
+
+    def build():
+        function = get_in_org(Function.objects.select_related("head"), acc, pk=function_id)
+        return {
+            "page": services.function_page(acc.org, function, acc),
             "can_edit": acc.can_edit_function(function),
             "can_create": acc.can_create_function(function),
-            "nav": "map",
-        },
+        }
+
+    return render_cached(
+        request,
+        "roles/function_detail.html",
+        build,
+        title=lambda c: c["page"].function.name,
+        frame={"nav": "map"},
     )
 
 

@@ -31,6 +31,7 @@ from ..models import (
     HatChange,
     HatRevision,
 )
+from ..pagecache import render_cached
 from ..revisions import LABELS, diff_snapshots
 from ..services import hat_templates as from_template
 from ..services import hats as service
@@ -221,18 +222,19 @@ def hat_sheet(hat, history=50):
 @org_view()
 @require_safe
 def hat_detail(request, hat_id):
-    hat = find_hat(request, hat_id)
     acc = request.access
-    can_edit = acc.can_edit_hat(hat)
-    return render(
-        request,
-        "roles/hat_detail.html",
-        {
+
+    def build():
+        hat = find_hat(request, hat_id)
+        return {
             # The history is on the revisions page: the reading view reads no changes.
             "sheet": hat_sheet(hat, history=0),
-            "can_edit": can_edit,
+            "can_edit": acc.can_edit_hat(hat),
             "show_acks": acc.is_manager,
-        },
+        }
+
+    return render_cached(
+        request, "roles/hat_detail.html", build, title=lambda c: c["sheet"].hat.title
     )
 
 

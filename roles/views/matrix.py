@@ -3,6 +3,7 @@ pages of tasks and areas are in views/tasks.py."""
 
 import hashlib
 import json
+from functools import partial
 
 from django.contrib import messages
 from django.core import signing
@@ -23,6 +24,7 @@ from ..matrix.filters import Filters
 from ..matrix.page import build_matrix
 from ..matrix.queries import read_status_totals
 from ..models import Hat, Responsibility, Task
+from ..pagecache import render_cached
 from ..services import matrix as services
 from .interchange import csv_separator
 
@@ -86,7 +88,22 @@ def letters_text(letters):
 @org_view()
 def matrix(request):
     acc = request.access
-    filters = Filters.from_query(request.GET)
+    # The notice (after a change made without JavaScript) is the session's:
+    # a page that shows one is not kept.
+    notice = (
+        request.session.pop(SESSION_NOTICE, None) if SESSION_NOTICE in request.session else None
+    )
+    return render_cached(
+        request,
+        "roles/matrix.html",
+        partial(matrix_context, acc, request.GET, notice),
+        frame={"nav": "matrix"},
+        keep=notice is None,
+    )
+
+
+def matrix_context(acc, query_dict, notice):
+    filters = Filters.from_query(query_dict)
     data = build_matrix(acc, filters)
     slug = acc.org.slug
     csv_url = reverse("roles:matrix-csv", kwargs={"org": slug})
@@ -96,40 +113,32 @@ def matrix(request):
     for group in data.groups:
         for row in group.rows:
             row.cells = cells(row.task, row.letters)
-    notice = (
-        request.session.pop(SESSION_NOTICE, None) if SESSION_NOTICE in request.session else None
-    )
-    return render(
-        request,
-        "roles/matrix.html",
-        {
-            "m": data,
-            "q": query,
-            "who_links": [
-                (name, "?" + urlencode(filters.query(person=person_id, page=None, cpage=None)))
-                for person_id, name in data.who_matches
-            ],
-            "function_options": filter_options(data.function_options, filters.function),
-            "area_options": filter_options([(a.id, a.name) for a in data.areas], filters.area),
-            "person_options": filter_options(data.people, filters.person),
-            "cell_url": cell_url,
-            "choices": [(c, c or _("empty")) for c in raci.CHOICES],
-            "totals": totals_of(data.status_totals),
-            "notice": notice,
-            "can_edit_rows": acc.can_edit_matrix_rows,
-            "export_xlsx": reverse("roles:matrix-xlsx", kwargs={"org": slug}),
-            "export_csv": csv_url,
-            "export_csv_other": other_csv(csv_url),
-            "import_url": (
-                reverse("roles:matrix-import", kwargs={"org": slug}) if acc.can_import else None
-            ),
-            "prev_page": filters.query(page=data.page - 1 if data.page > 2 else None),
-            "next_page": filters.query(page=data.page + 1),
-            "prev_cpage": filters.query(cpage=data.cpage - 1 if data.cpage > 2 else None),
-            "next_cpage": filters.query(cpage=data.cpage + 1),
-            "nav": "matrix",
-        },
-    )
+    return {
+        "m": data,
+        "q": query,
+        "who_links": [
+            (name, "?" + urlencode(filters.query(person=person_id, page=None, cpage=None)))
+            for person_id, name in data.who_matches
+        ],
+        "function_options": filter_options(data.function_options, filters.function),
+        "area_options": filter_options([(a.id, a.name) for a in data.areas], filters.area),
+        "person_options": filter_options(data.people, filters.person),
+        "cell_url": cell_url,
+        "choices": [(c, c or _("empty")) for c in raci.CHOICES],
+        "totals": totals_of(data.status_totals),
+        "notice": notice,
+        "can_edit_rows": acc.can_edit_matrix_rows,
+        "export_xlsx": reverse("roles:matrix-xlsx", kwargs={"org": slug}),
+        "export_csv": csv_url,
+        "export_csv_other": other_csv(csv_url),
+        "import_url": (
+            reverse("roles:matrix-import", kwargs={"org": slug}) if acc.can_import else None
+        ),
+        "prev_page": filters.query(page=data.page - 1 if data.page > 2 else None),
+        "next_page": filters.query(page=data.page + 1),
+        "prev_cpage": filters.query(cpage=data.cpage - 1 if data.cpage > 2 else None),
+        "next_cpage": filters.query(cpage=data.cpage + 1),
+    }
 
 
 def hat_with_may_edit(acc, hat_id):

@@ -3,13 +3,14 @@
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from ..access import org_view
 from ..models import Assignment
+from ..pagecache import render_cached
 from ..services import hats as hat_services
 from ..services import people as services
 from . import numbers
@@ -19,20 +20,19 @@ from . import numbers
 @org_view()
 def me(request):
     acc = request.access
-    worn, duties = services.my_hats(acc.org, acc.person)
-    week = numbers.week_param(request, acc.org)
-    return render(
-        request,
-        "roles/me.html",
-        {
+
+    def build():
+        worn, duties = services.my_hats(acc.org, acc.person)
+        week = numbers.week_param(request, acc.org)
+        return {
             "worn": worn,
             "duties": duties,
             "numbers": numbers.my_numbers(acc.org, acc.person, [i.hat for i in worn], week),
             **numbers.week_nav(acc.org, week),
             "person": acc.person,
-            "nav": "me",
-        },
-    )
+        }
+
+    return render_cached(request, "roles/me.html", build, frame={"nav": "me"})
 
 
 @require_POST

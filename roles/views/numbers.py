@@ -5,6 +5,7 @@ import datetime
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -44,7 +45,7 @@ class Field:
     saved: bool = False
     typed: str | None = None  # what was typed, shown again when refused
 
-    @property
+    @cached_property
     def key(self):
         return f"{self.kpi.id}-{self.person.id}-{self.period:%Y%m%d}"
 
@@ -68,7 +69,7 @@ class Field:
     def label(self):
         return rules.period_label(self.period, self.kpi.frequency)
 
-    @property
+    @cached_property
     def goal(self):
         return services.goal(self.kpi)
 
@@ -140,7 +141,8 @@ def number_enter(request):
     kpi_id, person_id = id_param(request.POST.get("kpi")), id_param(request.POST.get("person"))
     if kpi_id is None or person_id is None:
         raise Http404
-    kpi = get_object_or_404(KPI.objects.select_related("hat"), pk=kpi_id, hat__org=acc.org)
+    # The hat is read only when needed (another wearer's entry, a refusal that names it).
+    kpi = get_object_or_404(KPI, pk=kpi_id, hat__org_id=acc.org.id)
     if person_id == acc.person.id:
         person = acc.person
     else:
@@ -158,19 +160,19 @@ def number_enter(request):
     try:
         if period is None:
             raise services.Refused(_("That is not a period."))
-        stored = services.enter_value(acc.org, kpi, person, period, typed, acc.person, was=was)
+        stored, field.last = services.enter_value(
+            acc.org, kpi, person, period, typed, acc.person, was=was
+        )
         field.value, field.late, field.saved = (
             (stored.value, stored.late, True) if stored else (None, False, True)
         )
     except services.Conflict as conflict:
         field.value, field.error = conflict.current, str(conflict)
+        field.last = _stored(acc.org, kpi, person, rules.shift(field.period, -1, kpi.frequency))
     except services.Refused as refused:
         field.error, field.typed = str(refused), typed
         field.value = _stored(acc.org, kpi, person, field.period)
-    if field.period:
-        previous = rules.shift(field.period, -1, kpi.frequency)
-        found = services.person_values(acc.org, [kpi.id], previous, previous, [person.id])
-        field.last = found.get((kpi.id, person.id, previous), (None, False))[0]
+        field.last = _stored(acc.org, kpi, person, rules.shift(field.period, -1, kpi.frequency))
     if request.htmx:
         return render(request, "roles/numbers.html#field", {"f": field})
     if field.error:
@@ -184,10 +186,7 @@ def number_enter(request):
 
 
 def _stored(org, kpi, person, period):
-    if period is None:
-        return None
-    found = services.person_values(org, [kpi.id], period, period, [person.id])
-    return found.get((kpi.id, person.id, period), (None, False))[0]
+    return None if period is None else services.value_of(org, kpi, person, period)
 
 
 # The team grid ---------------------------------------------------------------------
