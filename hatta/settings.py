@@ -260,6 +260,8 @@ JOB_LIMITS = {
     "backup": {"seconds": 300, "memory": 600 * MB},
     "import_read": {"seconds": 60, "memory": 300 * MB},
     "import_apply": {"seconds": 300, "memory": 600 * MB},
+    "numbers_read": {"seconds": 60, "memory": 300 * MB},
+    "numbers_apply": {"seconds": 300, "memory": 300 * MB},
 }
 # Jobs run in a child process with those limits; False runs them inside the worker
 # (tests of job logic that do not test the limits).

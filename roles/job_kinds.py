@@ -9,11 +9,13 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .interchange import backup, exporter, handbook, import_job
+from .interchange import backup, exporter, handbook, import_job, numbers
 from .interchange.reader import SheetError
 from .jobs import JobFailed
 from .models import Function, Job
+from .services import numbers as services
 
 
 def run_handbook(job, progress):
@@ -50,19 +52,28 @@ def run_backup(job, progress):
     return {"content": content.encode("utf-8"), "filename": f"{job.org.slug}-backup.json"}
 
 
-def _import(runner):
+MATRIX_CHANGED = gettext_lazy(
+    "The matrix changed while the import was being written; nothing was imported. Try again."
+)
+NUMBERS_CHANGED = gettext_lazy(
+    "The numbers changed while the import was being saved; nothing was saved. Try again."
+)
+
+
+def _import(runner, changed=MATRIX_CHANGED):
     def run(job, progress):
         try:
             return runner(job, progress)
         except SheetError as exc:
             raise JobFailed(str(exc)) from exc
-        except (IntegrityError, DatabaseError) as exc:
+        except services.Refused as exc:  # a value of the numbers import
             raise JobFailed(
-                _(
-                    "The matrix changed while the import was being written; nothing was "
-                    "imported. Try again."
-                )
+                _("Nothing was saved: %(reason)s Upload the file again.") % {"reason": exc}
             ) from exc
+        except numbers.NotApplied as exc:
+            raise JobFailed(str(exc)) from exc
+        except (IntegrityError, DatabaseError) as exc:
+            raise JobFailed(str(changed)) from exc
         except import_job.UploadGone as exc:
             raise JobFailed(_("The uploaded file is no longer kept. Upload it again.")) from exc
 
@@ -72,6 +83,8 @@ def _import(runner):
 RUNNERS = {
     Job.IMPORT_READ: _import(import_job.run_read),
     Job.IMPORT_APPLY: _import(import_job.run_apply),
+    Job.NUMBERS_READ: _import(numbers.run_read, NUMBERS_CHANGED),
+    Job.NUMBERS_APPLY: _import(numbers.run_apply, NUMBERS_CHANGED),
     Job.HANDBOOK: run_handbook,
     Job.XLSX: run_xlsx,
     Job.CSV: run_csv,

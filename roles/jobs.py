@@ -64,10 +64,11 @@ def start(access, kind, params=None, fingerprint="", data=None, reuse=True):
         running = same.filter(state__in=Job.ACTIVE).first()
         if running is not None and kind in JOIN_KINDS:
             return running, False
-        if kind in IMPORT_KINDS:
-            # One import at a time: the caller is told about the running one.
+        family = import_family(kind)
+        if family:
+            # One import of a kind at a time: the caller is told about the running one.
             running = Job.objects.filter(
-                org=access.org, kind__in=IMPORT_KINDS, state__in=Job.ACTIVE
+                org=access.org, kind__in=family, state__in=Job.ACTIVE
             ).first()
             if running is not None:
                 return running, False
@@ -94,8 +95,17 @@ def start(access, kind, params=None, fingerprint="", data=None, reuse=True):
 
 # One at a time per organisation: a second request joins the running job.
 JOIN_KINDS = {Job.HANDBOOK, Job.XLSX, Job.CSV, Job.BACKUP}
-# Reading and applying an import: one of either at a time per organisation.
-IMPORT_KINDS = (Job.IMPORT_READ, Job.IMPORT_APPLY)
+# Reading and applying an import: one of either at a time per organisation and
+# family (a matrix import does not hold up this week's numbers, nor the reverse).
+MATRIX_IMPORT_KINDS = (Job.IMPORT_READ, Job.IMPORT_APPLY)
+NUMBERS_IMPORT_KINDS = (Job.NUMBERS_READ, Job.NUMBERS_APPLY)
+# Jobs of an upload: admins' only, the upload deleted with them.
+IMPORT_KINDS = MATRIX_IMPORT_KINDS + NUMBERS_IMPORT_KINDS
+
+
+def import_family(kind):
+    """The import kinds that take turns with `kind` (empty: not an import)."""
+    return next((f for f in (MATRIX_IMPORT_KINDS, NUMBERS_IMPORT_KINDS) if kind in f), ())
 
 
 def cancel(job):

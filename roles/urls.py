@@ -79,7 +79,16 @@ org_patterns = [
     path("scorecard/", numbers.scorecard, name="scorecard"),
     path("scorecard.xlsx", numbers.scorecard_xlsx, name="scorecard-xlsx"),
     path("numbers/import/", numbers.numbers_import, name="numbers-import"),
-    path("numbers/import/apply/", numbers.numbers_import_apply, name="numbers-import-apply"),
+    path(
+        "numbers/import/<id:numbers_job_id>/",
+        numbers.numbers_import_preview,
+        name="numbers-import-preview",
+    ),
+    path(
+        "numbers/import/<id:numbers_job_id>/apply/",
+        numbers.numbers_import_apply,
+        name="numbers-import-apply",
+    ),
     path("functions/<id:function_id>/numbers/", numbers.team_numbers, name="team-numbers"),
     path("kpis/<id:kpi_id>/", numbers.kpi_graph, name="kpi-graph"),
     path("kpis/<id:kpi_id>/edit/", numbers.kpi_settings, name="kpi-settings"),

@@ -6,6 +6,7 @@ import io
 from django.urls import reverse
 
 from roles.models import Job
+from roles.views.interchange import IMPORT_PAGES, import_page
 
 from .jobs_helpers import drain
 
@@ -16,9 +17,10 @@ def named(data, name):
     return stream
 
 
-def upload(client, org, data, name, **extra):
-    """POST the file; returns the response (a redirect to the import's page)."""
-    url = reverse("roles:matrix-import", kwargs={"org": org.slug})
+def upload(client, org, data, name, page="roles:matrix-import", **extra):
+    """POST the file to the import's upload page (the matrix's, or `page`);
+    returns the response (a redirect to the import's page)."""
+    url = reverse(page, kwargs={"org": org.slug})
     return client.post(url, {"file": named(data, name), **extra})
 
 
@@ -29,15 +31,13 @@ def job_of(response):
 
 
 def page_url(job):
-    return reverse(
-        "roles:matrix-import-preview", kwargs={"org": job.org.slug, "import_job_id": job.pk}
-    )
+    """The page of an import job of either kind (matrix, numbers)."""
+    return import_page(job.org, job)
 
 
 def apply_url(job):
-    return reverse(
-        "roles:matrix-import-apply", kwargs={"org": job.org.slug, "import_job_id": job.pk}
-    )
+    name, kwarg = IMPORT_PAGES[job.kind]
+    return reverse(name.replace("-preview", "-apply"), kwargs={"org": job.org.slug, kwarg: job.pk})
 
 
 def previewed(client, org, data, name, **extra):
@@ -63,9 +63,9 @@ def choose(client, job, **fields):
     return new, client.get(page_url(new))
 
 
-def apply(client, job):
+def apply(client, job, fields=None):
     """Apply the preview of `job`; run the apply job; return it and its page."""
-    response = client.post(apply_url(job))
+    response = client.post(apply_url(job), fields or {})
     assert response.status_code == 302
     new = job_of(response)
     drain()

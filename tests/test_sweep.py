@@ -57,11 +57,15 @@ ID_KWARGS = {
     "job": m.Job,
     "notification": m.Notification,
     "import_job": m.Job,
+    "numbers_job": m.Job,
 }
 # Arguments whose model has rows of several kinds: the rows a page takes.
 ID_QUERIES = {
     "import_job": lambda org: m.Job.objects.filter(
         org=org, kind__in=[m.Job.IMPORT_READ, m.Job.IMPORT_APPLY]
+    ),
+    "numbers_job": lambda org: m.Job.objects.filter(
+        org=org, kind__in=[m.Job.NUMBERS_READ, m.Job.NUMBERS_APPLY]
     ),
 }
 # Non-id arguments: a fixed, valid value.
@@ -182,6 +186,14 @@ def enrich(w):
         kind=m.Job.IMPORT_READ,
         state=m.Job.DONE,
         params={"upload": f"imports/{w.org.pk}/sweep.csv", "name": "sweep.csv"},
+        data={},
+    )
+    m.Job.objects.create(
+        org=w.org,
+        started_by=w.admin,
+        kind=m.Job.NUMBERS_READ,
+        state=m.Job.DONE,
+        params={"upload": f"imports/{w.org.pk}/numbers.csv", "name": "numbers.csv"},
         data={},
     )
     return w

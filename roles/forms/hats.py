@@ -6,6 +6,7 @@ from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from .. import hat_templates
+from ..access import id_param
 from ..models import Function, Hat, Person, Task
 from ..services.hats import check_reports_to
 from .widgets import FastSelect
@@ -117,7 +118,7 @@ class HatForm(forms.ModelForm):
         browser without JavaScript chooses from. One query."""
         field = self.fields["reports_to"]
         chosen = self.data.get("reports_to") if self.is_bound else hat.reports_to_id
-        chosen = int(chosen) if str(chosen or "").isdigit() else 0
+        chosen = id_param(chosen) or 0  # strict: "²" passes str.isdigit(), not int()
         rows = (
             field.queryset.annotate(chosen=Case(When(pk=chosen, then=Value(0)), default=Value(1)))
             .order_by("chosen", "function__name", "title", "pk")

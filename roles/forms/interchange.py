@@ -9,7 +9,35 @@ from ..interchange.reader import MAX_BYTES, SheetError, check_upload
 from ..models import Function
 
 
-class ImportForm(forms.Form):
+class UploadForm(forms.Form):
+    """A file to import, checked only as far as needs no parser: a job reads it.
+    `content` holds its bytes once valid. Subclasses declare the `file` field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.content = None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is too large; the limit is %(limit)s MB.")
+                % {"limit": MAX_BYTES // 1024 // 1024}
+            )
+        self.content = upload.read()
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.content is not None and not self.errors:
+            try:
+                check_upload(self.content, cleaned["file"].name)
+            except SheetError as exc:
+                self.add_error("file", str(exc))
+        return cleaned
+
+
+class ImportForm(UploadForm):
     file = forms.FileField(
         label=_("RACI sheet (CSV, Excel or OpenDocument)"),
         help_text=_("At most 5 MB, 5,000 rows, 300 columns and 200,000 filled cells."),
@@ -38,27 +66,6 @@ class ImportForm(forms.Form):
         self.fields["function"].error_messages["invalid_choice"] = _(
             "Choose a function of this organisation."
         )
-        self.content = None
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is too large; the limit is %(limit)s MB.")
-                % {"limit": MAX_BYTES // 1024 // 1024}
-            )
-        self.content = upload.read()
-        return upload
-
-    def clean(self):
-        """Only the checks that need no parser: the file is read by a job."""
-        cleaned = super().clean()
-        if self.content is not None and not self.errors:
-            try:
-                check_upload(self.content, cleaned["file"].name)
-            except SheetError as exc:
-                self.add_error("file", str(exc))
-        return cleaned
 
 
 class HandbookForm(forms.Form):

@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import numbers as rules
-from ..interchange.reader import MAX_BYTES, SheetError, load_grids
 from ..models import KPI
+from .interchange import UploadForm
 
 
 class KPISettingsForm(forms.ModelForm):
@@ -32,33 +32,11 @@ class KPISettingsForm(forms.ModelForm):
         return data
 
 
-class NumbersImportForm(forms.Form):
+class NumbersImportForm(UploadForm):
+    """The numbers sheet; read and planned by a job (see UploadForm)."""
+
     file = forms.FileField(
         label=_("Numbers (CSV or XLSX)"),
         help_text=_("At most 5 MB. The first sheet is read."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt,.tsv"}),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.rows = None
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is too large; the limit is %(limit)s MB.")
-                % {"limit": MAX_BYTES // 1024 // 1024}
-            )
-        try:
-            grids = load_grids(upload.read(), upload.name)
-            # The first visible sheet (a hidden one is an old copy more often than not).
-            sheet = next((g for g in grids if not g.hidden), grids[0] if grids else None)
-            self.rows = sheet.load()[0] if sheet else []
-        except SheetError as exc:
-            raise forms.ValidationError(str(exc)) from None
-        except Exception as exc:  # a file must never crash the page
-            raise forms.ValidationError(
-                _("The file could not be read (%(error)s).") % {"error": type(exc).__name__}
-            ) from None
-        return upload

@@ -1,17 +1,23 @@
 """The scorecard as a workbook: a sheet per frequency, a KPI per row, its
-figure per period with the cell coloured by status, and the trend."""
+figure per period with the cell coloured by status, and the trend. The import
+of numbers from a sheet: plan, apply, and the two jobs that run them."""
 
 import datetime
+import hashlib
 import io
 import re
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import numbers as rules
-from ..models import KPI, Assignment, Organisation, Person
+from ..models import KPI, Assignment, Job, Organisation, Person
 from ..services import numbers as services
 from .exporter import xlsx_text
+from .import_job import LIST_ROWS, load_upload
+from .reader import SheetError, load_grids
 
 FILLS = {"on": "D1E7DD", "off": "F8D7DA", "missing": "FFF3CD"}
 
@@ -254,20 +260,128 @@ def _old_values(org, planned):
 
 
 def apply_numbers(org, keys, author, now=None):
-    """Enter the planned values ([(kpi id, person id, period, value text)]),
-    each through services.numbers.enter_value (history, checks), all in one
-    transaction. Returns how many; raises Refused (nothing saved) for the first
-    that fails."""
-    from django.db import transaction  # noqa: PLC0415
-
+    """Enter the planned values ([(kpi id, person id, period, value text[, the
+    value the preview showed])]), each through services.numbers.enter_value
+    (history, checks; a value changed since the preview is a Conflict), all in
+    one transaction. Returns how many; raises Refused (nothing saved) for the
+    first that fails."""
     kpis = {k.id: k for k in KPI.objects.filter(hat__org=org, id__in={k[0] for k in keys})}
     people = {p.id: p for p in Person.objects.for_org(org).filter(id__in={k[1] for k in keys})}
     with transaction.atomic():
-        for kpi_id, person_id, period, text in keys:
+        for kpi_id, person_id, period, text, *shown in keys:
             kpi, person = kpis.get(kpi_id), people.get(person_id)
             if kpi is None or person is None:
                 raise services.Refused(_("A KPI or person of the file no longer exists."))
             day = datetime.date.fromisoformat(period)
-            services.enter_value(org, kpi, person, day, text, author, now=now)
+            was = shown[0] if shown else None
+            services.enter_value(org, kpi, person, day, text, author, was=was, now=now)
         Organisation.touch(org.id)
     return len(keys)
+
+
+# The import as jobs ----------------------------------------------------------------
+# As the matrix import (import_job.py): the request stores the upload and starts
+# a reading job whose data is the preview, plan included; applying is a second job
+# that saves that plan, all or nothing, once.
+
+
+class NotApplied(Exception):
+    """The preview cannot be applied (gone, or applied already); str() says why."""
+
+
+ALREADY_APPLIED = gettext_lazy("This preview has been applied already; nothing was saved twice.")
+
+
+def read_rows(data, name):
+    """The cell texts of the file's first visible sheet (a hidden one is an old
+    copy more often than not). Raises SheetError with a message for the user."""
+    try:
+        grids = load_grids(data, name)
+        sheet = next((g for g in grids if not g.hidden), grids[0] if grids else None)
+        return sheet.load()[0] if sheet else []
+    except (SheetError, MemoryError):
+        raise
+    except Exception as exc:  # a file must never end the job without a word
+        raise SheetError(
+            _("The file could not be read (%(error)s).") % {"error": type(exc).__name__}
+        ) from exc
+
+
+def preview_data(planned, name):
+    """The preview as plain data: the counts, the first rows as the page shows
+    them, and what apply saves (`keys`, each with the value shown, and their
+    digest)."""
+    keys = [[*p.ids, services.canonical(p.old)] for p in planned if p.changes]
+    rows = []
+    for p in planned[:LIST_ROWS]:
+        if p.problem:
+            status = "problem"
+        elif not p.changes:
+            status = "unchanged"
+        else:
+            status = "new" if p.old is None else "changed"
+        rows.append(
+            {
+                "line": p.line,
+                "person": p.person,
+                "hat": p.hat,
+                "kpi": p.kpi,
+                "period": p.period,
+                "text": p.text,
+                "problem": p.problem,
+                "status": status,
+                "old": services.canonical(p.old),
+            }
+        )
+    problems = sum(1 for p in planned if p.problem)
+    return {
+        "kind": "preview",
+        "name": name,
+        "digest": hashlib.sha256(repr(keys).encode()).hexdigest(),
+        "keys": keys,
+        "saving": len(keys),
+        "problems": problems,
+        "unchanged": len(planned) - problems - len(keys),
+        "rows": rows,
+        "rows_more": max(0, len(planned) - LIST_ROWS),
+    }
+
+
+def run_read(job, progress):
+    """Read the job's upload and plan it: the job's data is the preview."""
+    progress(0, 3, force=True)
+    data = load_upload(job)
+    progress(1, 3, force=True)
+    rows = read_rows(data, job.params["name"])
+    progress(2, 3, force=True)
+    planned = plan_numbers(job.org, rows)
+    if planned is None:
+        raise SheetError(_("No header row with the columns KPI, week, value, and person or hat."))
+    return {"data": preview_data(planned, job.params["name"])}
+
+
+def run_apply(job, progress):
+    """Save the values of the preview job `params["preview"]`, all or nothing.
+    The preview is locked and marked applied in the same transaction, so that
+    it is saved once, also when this job runs again after its worker died.
+    No progress is written inside the transaction: it would lock the job's row
+    against the worker's heartbeat and Cancel."""
+    progress(0, 1, force=True)
+    with transaction.atomic():
+        preview = (
+            Job.objects.select_for_update()
+            .filter(org=job.org, kind=Job.NUMBERS_READ, pk=job.params.get("preview"))
+            .first()
+        )
+        data = preview.data if preview else None
+        if (
+            not data
+            or data.get("kind") != "preview"
+            or data.get("digest") != job.params.get("digest")
+        ):
+            raise NotApplied(_("That preview has expired. Upload the file again."))
+        if data.get("applied_by"):
+            raise NotApplied(str(ALREADY_APPLIED))
+        saved = apply_numbers(job.org, data["keys"], job.started_by)
+        Job.objects.filter(pk=preview.pk).update(data={**data, "applied_by": job.pk})
+    return {"data": {"kind": "applied", "name": job.params["name"], "saved": saved}}

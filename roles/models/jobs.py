@@ -29,6 +29,7 @@ class Job(OrgOwned):
         "import_read",
         "import_apply",
     )
+    NUMBERS_READ, NUMBERS_APPLY = "numbers_read", "numbers_apply"
     KINDS = [
         (HANDBOOK, _("Handbook (PDF)")),
         (XLSX, _("Matrix as Excel (.xlsx)")),
@@ -36,6 +37,8 @@ class Job(OrgOwned):
         (BACKUP, _("Backup (JSON)")),
         (IMPORT_READ, _("Import: reading the file")),
         (IMPORT_APPLY, _("Import: applying the changes")),
+        (NUMBERS_READ, _("Numbers import: reading the file")),
+        (NUMBERS_APPLY, _("Numbers import: saving the values")),
     ]
     QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
     STATES = [

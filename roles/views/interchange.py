@@ -9,6 +9,7 @@ only if the plan is still the one previewed, else shows the new preview."""
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -35,9 +36,22 @@ INSTANT_LETTERS = 20_000
 FILTER_NAMES = ("function", "area", "person", "problems")
 
 
+# The page of each kind of import job (progress, preview, result): its URL name
+# and job argument. The numbers import (roles/views/numbers.py) shares the rest.
+IMPORT_PAGES = {
+    **dict.fromkeys(jobs.MATRIX_IMPORT_KINDS, ("roles:matrix-import-preview", "import_job_id")),
+    **dict.fromkeys(jobs.NUMBERS_IMPORT_KINDS, ("roles:numbers-import-preview", "numbers_job_id")),
+}
+
+
+def import_page(org, job):
+    name, kwarg = IMPORT_PAGES[job.kind]
+    return reverse(name, kwargs={"org": org.slug, kwarg: job.pk})
+
+
 def start_import(request, kind, params):
     """Start an import job, or send the caller to the one already running (one
-    import at a time per organisation)."""
+    import of a kind at a time per organisation)."""
     acc = request.access
     job, created = jobs.start(acc, kind, params={"lang": get_language(), **params}, reuse=False)
     if not created:
@@ -45,7 +59,7 @@ def start_import(request, kind, params):
             request,
             _("Another import is under way; wait for it to finish before you start one."),
         )
-    return redirect("roles:matrix-import-preview", org=acc.org.slug, import_job_id=job.pk)
+    return redirect(import_page(acc.org, job))
 
 
 @require_http_methods(["GET", "POST"])
@@ -66,11 +80,23 @@ def matrix_import(request):
     return render(request, "roles/import.html", {"form": form, "nav": "interchange"})
 
 
-def import_job(request, import_job_id):
+def import_job(request, import_job_id, kinds=jobs.MATRIX_IMPORT_KINDS):
+    """The organisation's import job of one of `kinds`, else 404."""
     jobs_of_org = Job.objects.for_org(request.access.org).select_related("started_by")
-    return get_in_org(
-        jobs_of_org.filter(kind__in=jobs.IMPORT_KINDS), request.access, pk=import_job_id
-    )
+    return get_in_org(jobs_of_org.filter(kind__in=kinds), request.access, pk=import_job_id)
+
+
+def import_status(request, job):
+    """The answer to the polling of an import's page (htmx): the job's status
+    while it runs, then a reload of the whole page, which shows its outcome.
+    None for a request that is no poll."""
+    if not request.htmx:
+        return None
+    if not job.is_active:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "roles/import_status.html", {"job": job})
 
 
 # Above this many hats a column's place is typed with suggestions (one list for
@@ -205,13 +231,10 @@ def matrix_import_preview(request, import_job_id):
         if job.state != Job.DONE or data.get("kind") != "preview":
             return redirect("roles:matrix-import-preview", org=acc.org.slug, import_job_id=job.pk)
         return read_again(request, job, data, posted_choices(request, data))
-    if request.htmx and not job.is_active:
-        response = HttpResponse(status=204)
-        response["HX-Refresh"] = "true"  # the whole page changes: the preview, or the result
-        return response
+    polled = import_status(request, job)
+    if polled is not None:
+        return polled
     context = {"job": job, "data": data, "nav": "interchange"}
-    if request.htmx:
-        return render(request, "roles/import_preview.html#status", context)
     if job.state == Job.DONE and data.get("kind") == "preview":
         options = choice_options(acc.org)
         columns = [

@@ -12,6 +12,7 @@ from ..access import deny_unless, get_in_org, org_view
 from ..models import AuditEvent, Job
 from ..models.jobs import job_storage
 from .downloads import content_disposition
+from .interchange import import_page
 
 RECENT = 50
 
@@ -21,7 +22,7 @@ def visible_jobs(access):
     carry the uploaded data)."""
     qs = Job.objects.for_org(access.org).select_related("started_by")
     if not access.can_import:
-        qs = qs.exclude(kind__in=[Job.IMPORT_READ, Job.IMPORT_APPLY])
+        qs = qs.exclude(kind__in=jobs.IMPORT_KINDS)
     return qs
 
 
@@ -39,9 +40,7 @@ def job_detail(request, job_id):
     job = get_in_org(visible_jobs(request.access), request.access, pk=job_id)
     if job.kind in jobs.IMPORT_KINDS and not request.htmx:
         # An import's page is its preview (roles/views/interchange.py).
-        return redirect(
-            "roles:matrix-import-preview", org=request.access.org.slug, import_job_id=job.pk
-        )
+        return redirect(import_page(request.access.org, job))
     template = "roles/job_status.html" if request.htmx else "roles/job_detail.html"
     return render(request, template, {"job": job, "nav": "jobs"})
 

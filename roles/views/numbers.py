@@ -1,8 +1,7 @@
 """Weekly numbers: a field per KPI that saves itself (My hats, the team grid),
-the scorecards, a KPI's graph and its settings."""
+the scorecards, a KPI's graph and its settings, and their import from a sheet."""
 
 import datetime
-import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -17,14 +16,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import charts, tree
+from .. import audit, charts, jobs, tree
 from .. import numbers as rules
 from ..access import ADMIN, MANAGER, deny_unless, get_in_org, id_param, org_view
 from ..forms.numbers import KPISettingsForm, NumbersImportForm
 from ..interchange import numbers as interchange
-from ..models import KPI, Assignment, Function, Person
+from ..interchange.import_job import store_upload
+from ..models import KPI, Assignment, AuditEvent, Function, Job, Person
 from ..services import numbers as services
 from .downloads import download
+from .interchange import import_job, import_status, start_import
 from .people import page_links
 
 GRAPH_SPANS = (13, 26, 52)
@@ -380,10 +381,8 @@ def kpi_settings(request, kpi_id):
 
 
 # Importing numbers ----------------------------------------------------------------------
-
-
-def import_key(org):
-    return f"numbers-import-{org.id}"
+# The matrix import's pattern and pieces (roles/views/interchange.py): the upload
+# is stored and read by a job whose data is the preview; applying is a job too.
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -393,47 +392,47 @@ def numbers_import(request):
     acc = request.access
     form = NumbersImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        planned = interchange.plan_numbers(acc.org, form.rows)
-        if planned is None:
-            form.add_error(
-                "file",
-                _("No header row with the columns KPI, week, value, and person or hat."),
-            )
-        else:
-            keys = [list(p.ids) for p in planned if p.changes]
-            digest = hashlib.sha256(repr(keys).encode()).hexdigest()
-            request.session[import_key(acc.org)] = {"keys": keys, "digest": digest}
-            return render(
-                request,
-                "roles/numbers_import.html",
-                {
-                    "planned": planned,
-                    "digest": digest,
-                    "saving": len(keys),
-                    "problems": sum(1 for p in planned if p.problem),
-                    "unchanged": sum(1 for p in planned if not p.problem and not p.changes),
-                    "nav": "interchange",
-                },
-            )
+        name = form.cleaned_data["file"].name
+        params = {"upload": store_upload(acc.org, form.content, name), "name": name}
+        return start_import(request, Job.NUMBERS_READ, params)
     return render(request, "roles/numbers_import.html", {"form": form, "nav": "interchange"})
+
+
+def numbers_job(request, numbers_job_id):
+    return import_job(request, numbers_job_id, jobs.NUMBERS_IMPORT_KINDS)
+
+
+@require_safe
+@org_view(ADMIN)
+def numbers_import_preview(request, numbers_job_id):
+    """The import's page: progress while its job runs, then the preview, or
+    what was saved."""
+    job = numbers_job(request, numbers_job_id)
+    polled = import_status(request, job)
+    if polled is not None:
+        return polled
+    context = {"job": job, "data": job.data or {}, "nav": "interchange"}
+    return render(request, "roles/numbers_import_job.html", context)
 
 
 @require_POST
 @org_view(ADMIN)
-def numbers_import_apply(request):
+def numbers_import_apply(request, numbers_job_id):
+    """Save the preview's values: a job, all or nothing, once per preview."""
     acc = request.access
-    pending = request.session.get(import_key(acc.org))
-    if not pending or pending.get("digest") != request.POST.get("digest"):
+    job = numbers_job(request, numbers_job_id)
+    data = job.data or {}
+    if (
+        job.state != Job.DONE
+        or data.get("kind") != "preview"
+        or not data.get("digest")
+        or request.POST.get("digest") != data["digest"]
+    ):
         messages.error(request, _("That preview has expired. Upload the file again."))
         return redirect("roles:numbers-import", org=acc.org.slug)
-    try:
-        saved = interchange.apply_numbers(acc.org, pending["keys"], acc.person)
-    except services.Refused as refused:
-        messages.error(
-            request,
-            _("Nothing was saved: %(reason)s Upload the file again.") % {"reason": refused},
-        )
-        return redirect("roles:numbers-import", org=acc.org.slug)
-    request.session.pop(import_key(acc.org), None)
-    messages.success(request, _("%(n)s values saved.") % {"n": saved})
-    return redirect("roles:scorecard", org=acc.org.slug)
+    if data.get("applied_by"):
+        messages.error(request, interchange.ALREADY_APPLIED)
+        return redirect("roles:numbers-import-preview", org=acc.org.slug, numbers_job_id=job.pk)
+    params = {"preview": job.pk, "digest": data["digest"], "name": data["name"]}
+    audit.record(AuditEvent.IMPORT, request, org=acc.org, detail=data["name"])
+    return start_import(request, Job.NUMBERS_APPLY, params)
