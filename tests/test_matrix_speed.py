@@ -265,7 +265,8 @@ def test_a_link_to_a_task_opens_the_page_that_holds_it(world, django_assert_max_
     loose = f.TaskFactory(org=world.org, area=None, name="Utan område")
     admin = client_for(world.admin)
     tasks = m.Task.objects.for_org(world.org)
-    picks = [*tasks.order_by("?")[:4], tasks.order_by("-position").first(), loose]
+    # Each once: a second look at the same address is the kept page, without a context.
+    picks = dict.fromkeys([*tasks.order_by("?")[:4], tasks.order_by("-position").first(), loose])
     for task in picks:
         with django_assert_max_num_queries(PAGE_CEILING + 2):
             response = admin.get("/o/alfa/matrix/", {"task": task.id})

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from .. import numbers as rules
 from ..models import KPI, Assignment, Job, Organisation, Person
+from ..models.base import stamp_raised_after
 from ..services import numbers as services
 from .exporter import xlsx_text
 from .import_job import LIST_ROWS, load_upload
@@ -267,7 +268,8 @@ def apply_numbers(org, keys, author, now=None):
     first that fails."""
     kpis = {k.id: k for k in KPI.objects.filter(hat__org=org, id__in={k[0] for k in keys})}
     people = {p.id: p for p in Person.objects.for_org(org).filter(id__in={k[1] for k in keys})}
-    with transaction.atomic():
+    # The stamp is raised once below, not once per value saved.
+    with stamp_raised_after(), transaction.atomic():
         for kpi_id, person_id, period, text, *shown in keys:
             kpi, person = kpis.get(kpi_id), people.get(person_id)
             if kpi is None or person is None:
