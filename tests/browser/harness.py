@@ -1,6 +1,7 @@
 """What the browser tests share besides fixtures: the Chromium set-up, signing
 in and out, switching language, the import files, and the pages checked."""
 
+import datetime
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,6 +92,22 @@ def import_sample(folder):
     """IMPORT_SAMPLE as a file in `folder`."""
     path = Path(folder) / "ansvar.csv"
     path.write_text(IMPORT_SAMPLE, encoding="utf-8")
+    return path
+
+
+def numbers_sample(folder):
+    """A sheet of weekly numbers for the demo: Sara's meetings two weeks ago
+    (97, more than the demo ever has: a value to save) and a row for someone the
+    organisation does not know (a problem), semicolons as a Swedish spreadsheet
+    writes them."""
+    year, week, _ = (datetime.date.today() - datetime.timedelta(days=14)).isocalendar()
+    path = Path(folder) / "siffror.csv"
+    path.write_text(
+        "Person;KPI;Vecka;Värde\n"
+        f"saljare@nordisk.example;Kundmöten;{year}-W{week:02d};97\n"
+        f"okand@nordisk.example;Kundmöten;{year}-W{week:02d};3\n",
+        encoding="utf-8",
+    )
     return path
 
 

@@ -17,6 +17,7 @@ from .harness import (
     _sales,
     import_sample,
     need,
+    numbers_sample,
     org_url,
     sign_in,
     switch_language,
@@ -97,6 +98,29 @@ def test_import_preview_has_no_serious_violations(audit_page, demo, worker, tmp_
         expect(page.locator("#import-choices")).to_be_visible(timeout=120_000)
 
     check_both_languages(page, "import preview", preview)
+
+
+def test_numbers_import_preview_has_no_serious_violations(audit_page, demo, worker, tmp_path):
+    page = audit_page
+    sign_in(page, "vd@nordisk.example")
+
+    def preview():
+        page.goto(org_url("roles:numbers-import"))
+        page.locator("input[type=file]").set_input_files(str(numbers_sample(tmp_path)))
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").first.click()
+        found = axe_violations(page)
+        assert not found, describe(found)
+        expect(page.locator("#numbers-preview")).to_be_visible(timeout=120_000)
+
+    check_both_languages(page, "numbers import preview", preview)
+    # Saving is a job too: the page follows it to what was saved.
+    with page.expect_navigation():
+        page.locator("main form[action$='/apply/'] button[type=submit]").click()
+    expect(page.locator("#numbers-saved")).to_be_visible(timeout=120_000)
+    found = axe_violations(page)
+    assert not found, describe(found)
+    assert m.KPIValue.objects.filter(person__email="saljare@nordisk.example", value=97).exists()
 
 
 def test_more_pages_have_no_serious_violations(audit_page, demo):

@@ -23,6 +23,7 @@ from .harness import (
     _sales,
     import_sample,
     load_demo,
+    numbers_sample,
     org_url,
 )
 
@@ -40,14 +41,14 @@ def client_for(email, lang):
     return client
 
 
-def import_preview(client, url, folder):
-    """Upload IMPORT_SAMPLE through the import form; the import's page while its
-    job waits, and the preview once the job has run here."""
+def import_preview(client, url, sample_path):
+    """Upload a sheet through an import form; the import's page while its job
+    waits, and the preview once the job has run here."""
     form = client.get(url).content.decode()
     field = re.search(r'<input[^>]*type="file"[^>]*name="([^"]+)"', form) or re.search(
         r'<input[^>]*name="([^"]+)"[^>]*type="file"', form
     )
-    with open(import_sample(folder), "rb") as sample:
+    with open(sample_path, "rb") as sample:
         response = client.post(url, {field.group(1) if field else "file": sample})
     waiting = client.get(response["Location"])
     drain()
@@ -72,9 +73,14 @@ def collect_pages(demo, tmp_path):
             response = client_for(spec.email, lang).get(url)
             keep(f"{spec.label}-{lang}", f"{spec.label} ({lang}) {url}", response, spec.status)
         url = org_url("roles:matrix-import")
-        waiting, preview = import_preview(client_for("vd@nordisk.example", lang), url, tmp_path)
+        client = client_for("vd@nordisk.example", lang)
+        waiting, preview = import_preview(client, url, import_sample(tmp_path))
         keep(f"import-waiting-{lang}", f"import waiting ({lang}) {url}", waiting)
         keep(f"import-preview-{lang}", f"import preview ({lang}) {url}", preview)
+        url = org_url("roles:numbers-import")
+        waiting, preview = import_preview(client, url, numbers_sample(tmp_path))
+        keep(f"numbers-waiting-{lang}", f"numbers import waiting ({lang}) {url}", waiting)
+        keep(f"numbers-preview-{lang}", f"numbers import preview ({lang}) {url}", preview)
         # What a hat template will add, shown before it is added (a POST).
         url = org_url("roles:hat-create", obj=_sales(demo.nordisk))
         response = client_for(MANAGER, lang).post(url, {"template": "sdr"})
