@@ -155,9 +155,11 @@ def resolve(request, slug):
     if not request.user.is_authenticated:
         raise Http404
     # One Person per (organisation, user): the first is the only one.
-    found = Person.objects.select_related("org").filter(
-        org__slug=slug, user_id=request.user.id, active=True
-    )[:1]
+    found = (
+        Person.objects.select_related("org")
+        .filter(org__slug=slug, user_id=request.user.id, active=True)
+        .order_by()[:1]
+    )
     if not found:
         raise Http404
     return Access(found[0])

@@ -58,7 +58,7 @@ def wears(org, hat_id, person_id, lock=False):
         hat_id=hat_id, person_id=person_id, ended__isnull=True
     )
     if lock:
-        return bool(qs.select_for_update().values_list("id", flat=True)[:1])
+        return bool(qs.select_for_update().order_by().values_list("id", flat=True)[:1])
     return qs.exists()
 
 
@@ -97,7 +97,7 @@ def enter_value(org, kpi, person, period, text, author, was=None, now=None):
         v.period: v
         for v in KPIValue.objects.filter(
             kpi_id=kpi.id, person_id=person.id, period__in=(period, previous)
-        )
+        ).order_by()
     }
     # No race: every entry for this wearer waits for the assignment locked above.
     existing = found.get(period)
