@@ -192,8 +192,8 @@ def org_view(level=MEMBER):
                 with stamp_raised_after():
                     return view(request, *args, **kwargs)
             finally:
-                # Any request that may have written raises the stamp that the
-                # organisation-wide caches (the map) are keyed by, once.
+                # Any request that may have written raises, once, the stamp
+                # that the kept pages and the map are keyed by (roles.pagecache).
                 Organisation.touch(access.org.id)
 
         wrapper.org_level = level

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from . import models as m
+from .models.base import touch_on_commit
 
 
 @admin.register(m.User)
@@ -26,6 +27,14 @@ class UserAdmin(BaseUserAdmin):
 class OrgAdmin(admin.ModelAdmin):
     list_filter = ["org"]
     list_select_related = ["org"]
+
+    def delete_queryset(self, request, queryset):
+        # A bulk delete does not pass through OrgOwned.delete(): raise the stamp
+        # of each organisation it deletes from, as deleting one row does.
+        org_ids = set(queryset.values_list("org_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for org_id in org_ids:
+            touch_on_commit(org_id)
 
 
 @admin.register(m.Organisation)

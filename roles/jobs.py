@@ -109,12 +109,15 @@ def import_family(kind):
 
 
 def cancel(job):
-    """Ask a job to stop: a waiting one stops at once, a running one within a second."""
+    """Ask a job to stop: a waiting one stops at once, a running one within a
+    second (an import's save, once running, is let finish: Job.can_cancel)."""
     now = timezone.now()
     Job.objects.filter(pk=job.pk, state=Job.QUEUED).update(
         state=Job.CANCELLED, finished=now, cancel_requested=True
     )
-    Job.objects.filter(pk=job.pk, state=Job.RUNNING).update(cancel_requested=True)
+    Job.objects.filter(pk=job.pk, state=Job.RUNNING).exclude(kind__in=Job.ONE_TRANSACTION).update(
+        cancel_requested=True
+    )
 
 
 # Running (in the worker) -----------------------------------------------------------

@@ -379,10 +379,6 @@ def digest_sections(p):
     return out
 
 
-def unread_count(person):
-    return Notification.objects.filter(person=person, read_at__isnull=True).count()
-
-
 def prune(now=None):
     """Delete notifications read more than KEEP_READ ago (the scheduler's run)."""
     cutoff = (now or timezone.now()) - KEEP_READ

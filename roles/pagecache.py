@@ -3,8 +3,9 @@ the matrix) are read far more often than the organisation changes. Their
 content is kept in Django's cache under a key holding the organisation's stamp,
 which every write raises (see roles.models.base.stamp_raised_after and
 roles.access.org_view): a key is never invalidated, it simply stops being asked
-for. Only the page's own content is kept; the frame around it (navigation, the
-bell, messages) is rendered on every request.
+for. Only the page's own content is kept (the map keeps its context: it holds
+no form); the frame around it (navigation, the bell, messages) is rendered on
+every request.
 
 What else a page's content depends on is in the key too: who asks (their rights
 and their own hats), the language, the day (what is due, this week), the full

@@ -128,6 +128,26 @@ def test_cancel_a_running_job_stops_it(world, as_member):
         progress(1, 10, force=True)
 
 
+def test_a_running_import_save_is_let_finish(world, as_admin):
+    # All or nothing in one transaction: once it runs, Cancel would only make its
+    # page say "nothing was saved" about values it may have saved.
+    for kind in (Job.IMPORT_APPLY, Job.NUMBERS_APPLY):
+        job = Job.objects.create(
+            org=world.org, kind=kind, state=Job.RUNNING, started_by=world.admin
+        )
+        assert not job.can_cancel
+        assert (
+            "Cancel"
+            not in as_admin.get(
+                url("job-detail", world.org, job_id=job.pk), headers={"HX-Request": "true"}
+            ).text
+        )
+        as_admin.post(url("job-cancel", world.org, job_id=job.pk))
+        job.refresh_from_db()
+        assert job.state == Job.RUNNING and not job.cancel_requested
+        jobs.Progress(job.pk)(1, 1, force=True)  # no Cancelled raised
+
+
 def test_only_the_starter_or_an_admin_may_cancel(world, as_member, as_manager):
     job = start_handbook(as_member, world.org)
     assert as_manager.post(url("job-cancel", world.org, job_id=job.pk)).status_code == 403

@@ -115,3 +115,19 @@ def test_another_organisations_kept_page_is_never_served(world, other_world):
     address = url("hat-detail", world, hat_id=world.hat.id)
     assert member.get(address).status_code == 200
     assert outsider.get(address).status_code == 404
+
+
+def test_the_admins_bulk_delete_and_an_organisation_saved_raise_the_stamp(
+    world, django_capture_on_commit_callbacks
+):
+    from django.contrib import admin
+
+    stamp = m.Organisation.objects.get(pk=world.org.pk).stamp
+    area = m.Area.objects.create(org=world.org, name="Tom")
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.site._registry[m.Area].delete_queryset(None, m.Area.objects.filter(pk=area.pk))
+    assert m.Organisation.objects.get(pk=world.org.pk).stamp == stamp + 1
+    with django_capture_on_commit_callbacks(execute=True):
+        world.org.week_ends = 5
+        world.org.save()
+    assert m.Organisation.objects.get(pk=world.org.pk).stamp == stamp + 2

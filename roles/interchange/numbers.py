@@ -260,9 +260,9 @@ def _old_values(org, planned):
         p.old = stored.get(key, (None, False))[0]
 
 
-def apply_numbers(org, keys, author, now=None):
-    """Enter the planned values ([(kpi id, person id, period, value text[, the
-    value the preview showed])]), each through services.numbers.enter_value
+def apply_numbers(org, keys, author):
+    """Enter the planned values ([(kpi id, person id, period, value text, the
+    value the preview showed)]), each through services.numbers.enter_value
     (history, checks; a value changed since the preview is a Conflict), all in
     one transaction. Returns how many; raises Refused (nothing saved) for the
     first that fails."""
@@ -270,13 +270,12 @@ def apply_numbers(org, keys, author, now=None):
     people = {p.id: p for p in Person.objects.for_org(org).filter(id__in={k[1] for k in keys})}
     # The stamp is raised once below, not once per value saved.
     with stamp_raised_after(), transaction.atomic():
-        for kpi_id, person_id, period, text, *shown in keys:
+        for kpi_id, person_id, period, text, shown in keys:
             kpi, person = kpis.get(kpi_id), people.get(person_id)
             if kpi is None or person is None:
                 raise services.Refused(_("A KPI or person of the file no longer exists."))
             day = datetime.date.fromisoformat(period)
-            was = shown[0] if shown else None
-            services.enter_value(org, kpi, person, day, text, author, was=was, now=now)
+            services.enter_value(org, kpi, person, day, text, author, was=shown)
         Organisation.touch(org.id)
     return len(keys)
 

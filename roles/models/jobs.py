@@ -49,6 +49,7 @@ class Job(OrgOwned):
         (CANCELLED, _("Cancelled")),
     ]
     ACTIVE = (QUEUED, RUNNING)
+    ONE_TRANSACTION = (IMPORT_APPLY, NUMBERS_APPLY)
 
     org = org_field("jobs")
     started_by = models.ForeignKey(
@@ -92,6 +93,15 @@ class Job(OrgOwned):
     @property
     def is_active(self):
         return self.state in self.ACTIVE
+
+    @property
+    def can_cancel(self):
+        """Waiting jobs can be cancelled, running ones too, except an import's
+        save: all or nothing in one short transaction, it is let finish, so
+        that its page never says "nothing was saved" about values it saved."""
+        if self.state == self.QUEUED:
+            return True
+        return self.state == self.RUNNING and self.kind not in self.ONE_TRANSACTION
 
     @property
     def percent(self):

@@ -5,7 +5,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .base import OrgOwned, org_field
+from .base import OrgOwned, org_field, touch_on_commit
 
 
 class UserManager(BaseUserManager):
@@ -123,12 +123,16 @@ class Organisation(models.Model):
             kwargs["update_fields"] = [
                 f.name for f in fields if not f.primary_key and f.name != "stamp"
             ]
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if not adding:  # its settings (the week's last day, the language) shape pages
+            touch_on_commit(self.pk)
 
     @staticmethod
     def touch(org_id):
-        """Raise the organisation's stamp: what was cached under the old one is
-        no longer used. Called after every write request and every writing job."""
+        """Raise the organisation's stamp: what was kept under the old one is
+        no longer used. Called after every write request, by the imports, and
+        on commit of a row saved anywhere else (base.touch_on_commit)."""
         Organisation.objects.filter(pk=org_id).update(stamp=models.F("stamp") + 1)
 
 

@@ -2,9 +2,12 @@
 (add, edit, invite, deactivate)."""
 
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -445,13 +448,11 @@ def my_hats(org, person):
     # The organisation's own hats (the assignments are): the queries below need
     # no join to the organisation, and a list of ids plans faster than a subquery.
     hat_ids = [h.id for h in hats]
-    published = {h.id: h.revision for h in hats}
     current = {
         r.hat_id: r
         for r in HatRevision.objects.filter(
-            hat_id__in=hat_ids, number__in=set(published.values())
+            reduce(or_, (Q(hat_id=h.id, number=h.revision) for h in hats))
         ).order_by()
-        if r.number == published[r.hat_id]
     }
     confirmed = {}
     for ack in Acknowledgement.objects.filter(

@@ -11,7 +11,6 @@ from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -20,6 +19,7 @@ from .. import health as hc
 from ..access import org_view
 from ..forms.org import ThresholdsForm
 from ..models import AuditEvent, HealthSnapshot
+from ..pagecache import PAGE_CACHE_SECONDS, page_key
 from ..services import numbers
 
 TREND_DAYS = 90
@@ -32,8 +32,6 @@ OFFENDER_LIMIT = 10
 CHART_BOXES = 30
 # Wearers named per hat before "and N more" (the hat page lists them all).
 WEARER_LIMIT = 12
-# A day at most: the key holds the date as well as the organisation's stamp.
-MAP_CACHE_SECONDS = 24 * 60 * 60
 
 
 class MapLinks(links.Links):
@@ -396,22 +394,12 @@ def trend(org, today, current):
 def org_map(request):
     """The map of the whole organisation, cached per person until the next write
     to the organisation (its stamp) or the next day (the periods due move)."""
-    acc = request.access
-    key = ":".join(
-        str(part)
-        for part in (
-            "map",
-            acc.org.id,
-            acc.org.stamp,
-            acc.person.id,
-            get_language(),
-            timezone.localdate().isoformat(),
-        )
-    )
+    # Its context is kept, not its HTML: the map holds no form.
+    key = page_key(request, "map")
     context = cache.get(key)
     if context is None:
-        context = map_context(acc)
-        cache.set(key, context, MAP_CACHE_SECONDS)
+        context = map_context(request.access)
+        cache.set(key, context, PAGE_CACHE_SECONDS)
     return render(request, "roles/map.html", context)
 
 

@@ -187,7 +187,7 @@ def number_enter(request):
 
 
 def _stored(org, kpi, person, period):
-    return None if period is None else services.value_of(org, kpi, person, period)
+    return services.value_of(org, kpi, person, period)
 
 
 # The team grid ---------------------------------------------------------------------
