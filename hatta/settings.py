@@ -272,6 +272,20 @@ HANDBOOK_PROCESSES = int(os.environ.get("HANDBOOK_PROCESSES", "0"))
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Each process keeps its own cache; every key holds what its entry depends on
+# (roles/pagecache.py), so no server serves another's stale entry. The kept page
+# contents have a cache of their own with a bounded number of entries: the
+# largest (the matrix at XL) is about 300 KB, so 100 entries stay near 30 MB a
+# process.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hatta"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "hatta-pages",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PAGE_CACHE_ENTRIES", "100"))},
+    },
+}
+
 # Sessions and messages live in the database and cookies, so several app servers
 # can share one database.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

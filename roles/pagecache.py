@@ -14,7 +14,7 @@ content holds forms whose token only that browser's secret accepts."""
 
 import hashlib
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -53,7 +53,8 @@ def render_cached(request, template, build, title=None, frame=None, keep=True):
     false the content is rendered afresh and not kept (it shows something of
     this request's own)."""
     key = page_key(request, template, request.get_full_path(), csrf_secret(request))
-    page = cache.get(key) if keep else None
+    kept = caches["pages"]
+    page = kept.get(key) if keep else None
     if page is None:
         context = build()
         page = {
@@ -61,5 +62,5 @@ def render_cached(request, template, build, title=None, frame=None, keep=True):
             "title": title(context) if title else "",
         }
         if keep:
-            cache.set(key, page, PAGE_CACHE_SECONDS)
+            kept.set(key, page, PAGE_CACHE_SECONDS)
     return render(request, template, page | (frame or {}))

@@ -116,9 +116,10 @@ def pytest_terminal_summary(terminalreporter):
 def empty_cache():
     """Each test starts with an empty cache: ids (and so cache keys) are reused
     from one test to the next on SQLite."""
-    from django.core.cache import cache  # noqa: PLC0415
+    from django.core.cache import caches  # noqa: PLC0415
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
 
 
