@@ -180,22 +180,15 @@ def enrich(w):
     job.result.save(f"sweep/{w.org.slug}-{job.pk}.csv", ContentFile(b"a;b"))
     for person in (w.admin, w.manager, w.member):
         m.Notification.objects.create(org=w.org, person=person, kind="revision", url="/")
-    m.Job.objects.create(
-        org=w.org,
-        started_by=w.admin,
-        kind=m.Job.IMPORT_READ,
-        state=m.Job.DONE,
-        params={"upload": f"imports/{w.org.pk}/sweep.csv", "name": "sweep.csv"},
-        data={},
-    )
-    m.Job.objects.create(
-        org=w.org,
-        started_by=w.admin,
-        kind=m.Job.NUMBERS_READ,
-        state=m.Job.DONE,
-        params={"upload": f"imports/{w.org.pk}/numbers.csv", "name": "numbers.csv"},
-        data={},
-    )
+    for kind, name in ((m.Job.IMPORT_READ, "sweep.csv"), (m.Job.NUMBERS_READ, "numbers.csv")):
+        m.Job.objects.create(
+            org=w.org,
+            started_by=w.admin,
+            kind=kind,
+            state=m.Job.DONE,
+            params={"upload": f"imports/{w.org.pk}/{name}", "name": name},
+            data={},
+        )
     return w
 
 

@@ -18,7 +18,7 @@ from ..models.base import stamp_raised_after
 from ..services import numbers as services
 from .exporter import xlsx_text
 from .import_job import LIST_ROWS, load_upload
-from .reader import SheetError, load_grids
+from .reader import SheetError, read_rows
 
 FILLS = {"on": "D1E7DD", "off": "F8D7DA", "missing": "FFF3CD"}
 
@@ -291,21 +291,6 @@ class NotApplied(Exception):
 
 
 ALREADY_APPLIED = gettext_lazy("This preview has been applied already; nothing was saved twice.")
-
-
-def read_rows(data, name):
-    """The cell texts of the file's first visible sheet (a hidden one is an old
-    copy more often than not). Raises SheetError with a message for the user."""
-    try:
-        grids = load_grids(data, name)
-        sheet = next((g for g in grids if not g.hidden), grids[0] if grids else None)
-        return sheet.load()[0] if sheet else []
-    except (SheetError, MemoryError):
-        raise
-    except Exception as exc:  # a file must never end the job without a word
-        raise SheetError(
-            _("The file could not be read (%(error)s).") % {"error": type(exc).__name__}
-        ) from exc
 
 
 def preview_data(planned, name):

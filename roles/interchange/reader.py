@@ -19,6 +19,7 @@ Decisions worth knowing:
 """
 
 import codecs
+import contextlib
 import csv
 import functools
 import hashlib
@@ -291,12 +292,30 @@ def cell_text(value):
     return " ".join(text.split()) if "\n" in text or "\r" in text else text.strip()
 
 
-# Entry point --------------------------------------------------------------------------
+# Entry points -------------------------------------------------------------------------
 def read_sheet(data, filename, sheet_name=None):
     """Read `data` (bytes) named `filename`; return a Sheet or raise SheetError."""
-    try:
+    with unreadable_as_sheet_error():
         return pick_sheet(load_grids(data, filename or ""), sheet_name)
-    except SheetError:
+
+
+def read_rows(data, filename):
+    """The cell texts of the file's first visible sheet (a hidden one is an old
+    copy more often than not), for a sheet that is not a matrix (the weekly
+    numbers). Raises SheetError."""
+    with unreadable_as_sheet_error():
+        grids = load_grids(data, filename or "")
+        sheet = next((g for g in grids if not g.hidden), grids[0] if grids else None)
+        return sheet.load()[0] if sheet else []
+
+
+@contextlib.contextmanager
+def unreadable_as_sheet_error():
+    """Whatever goes wrong reading a file becomes a SheetError with a message for
+    the user, bar running out of memory (the job's limit reports that)."""
+    try:
+        yield
+    except (SheetError, MemoryError):
         raise
     except Exception as exc:  # a file must never crash the caller
         raise SheetError(

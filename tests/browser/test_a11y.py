@@ -82,38 +82,40 @@ def worker(demo, live_server):
         yield process
 
 
+def upload_and_preview(page, url_name, sample, preview_id):
+    """Upload `sample` through an import's form; audit the job's progress page,
+    then wait for the preview (the audit of the preview is the caller's)."""
+    page.goto(org_url(url_name))
+    page.locator("input[type=file]").set_input_files(str(sample))
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    found = axe_violations(page)
+    assert not found, describe(found)
+    expect(page.locator(preview_id)).to_be_visible(timeout=120_000)
+
+
 def test_import_preview_has_no_serious_violations(audit_page, demo, worker, tmp_path):
     need("roles:matrix-import")
     page = audit_page
     sign_in(page, "vd@nordisk.example")
-
-    def preview():
-        page.goto(org_url("roles:matrix-import"))
-        page.locator("input[type=file]").set_input_files(str(import_sample(tmp_path)))
-        with page.expect_navigation():
-            page.locator("main form button[type=submit]").first.click()
-        # The job's progress first (audited too), then the preview.
-        found = axe_violations(page)
-        assert not found, describe(found)
-        expect(page.locator("#import-choices")).to_be_visible(timeout=120_000)
-
-    check_both_languages(page, "import preview", preview)
+    check_both_languages(
+        page,
+        "import preview",
+        lambda: upload_and_preview(
+            page, "roles:matrix-import", import_sample(tmp_path), "#import-choices"
+        ),
+    )
 
 
 def test_numbers_import_preview_has_no_serious_violations(audit_page, demo, worker, tmp_path):
     page = audit_page
     sign_in(page, "vd@nordisk.example")
-
-    def preview():
-        page.goto(org_url("roles:numbers-import"))
-        page.locator("input[type=file]").set_input_files(str(numbers_sample(tmp_path)))
-        with page.expect_navigation():
-            page.locator("main form button[type=submit]").first.click()
-        found = axe_violations(page)
-        assert not found, describe(found)
-        expect(page.locator("#numbers-preview")).to_be_visible(timeout=120_000)
-
-    check_both_languages(page, "numbers import preview", preview)
+    sample = numbers_sample(tmp_path)
+    check_both_languages(
+        page,
+        "numbers import preview",
+        lambda: upload_and_preview(page, "roles:numbers-import", sample, "#numbers-preview"),
+    )
     # Saving is a job too: the page follows it to what was saved.
     with page.expect_navigation():
         page.locator("main form[action$='/apply/'] button[type=submit]").click()
